@@ -1,0 +1,1 @@
+"""newscrawl: Yonhap News Agency English site to clean article feeds."""
