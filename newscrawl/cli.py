@@ -80,6 +80,55 @@ def command_clean(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def command_extract(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from newscrawl.processing import extract_article
+
+    try:
+        data = Path(args.page).read_bytes() if args.page != "-" else sys.stdin.buffer.read()
+    except OSError as error:
+        print(f"{PROG} extract: {args.page}: {error.strerror or error}", file=sys.stderr)
+        return 1
+    article = extract_article(data, args.url or "")
+    if article is None:
+        print(f"{PROG} extract: {args.page}: not a Yonhap article page (a required field is missing)", file=sys.stderr)
+        return 1
+    print(json.dumps(dataclasses.asdict(article), ensure_ascii=False, indent=2))
+    return 0
+
+
+def command_demo(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from newscrawl.mirror import MirrorServer, build_site, load_articles
+
+    pages = sorted(Path(args.pages).glob("*.html"))
+    if not pages:
+        print(f"{PROG} demo: no article pages (*.html) in {args.pages}", file=sys.stderr)
+        return 2
+    output = Path(args.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    server = MirrorServer(build_site(load_articles(pages))).start()
+    print(f"{PROG} demo: serving {len(pages)} pages at {server.base_url}; crawling into {output}", file=sys.stderr)
+    try:
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "yonhap", "-O", str(output),
+            "-s", f"YONHAP_BASE_URL={server.base_url}",
+            # A local mirror needs no politeness delays.
+            "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+        ]
+        env = dict(os.environ, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+        status = subprocess.run(command, env=env).returncode
+    finally:
+        server.stop()
+    if status == 0:
+        print(f"{PROG} demo: wrote {output}", file=sys.stderr)
+    return status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=PROG, description="Yonhap English news: clean, extract, crawl.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -105,6 +154,21 @@ def build_parser() -> argparse.ArgumentParser:
         help="CSV only: do not prefix cells starting with = + - @ with an apostrophe",
     )
     clean.set_defaults(handler=command_clean)
+
+    extract = commands.add_parser("extract", help="print the article of one saved page as JSON")
+    extract.add_argument("page", metavar="PAGE.html", help="a saved en.yna.co.kr article page, or -")
+    extract.add_argument("--url", help="the page's URL, used when the page itself lacks its id")
+    extract.set_defaults(handler=command_extract)
+
+    demo = commands.add_parser(
+        "demo",
+        help="crawl a local mirror of the site (no internet needed)",
+        description="Serve saved article pages as a local en.yna.co.kr mirror (listing, RSS, "
+        "sitemap, robots.txt) on 127.0.0.1 and run `scrapy crawl yonhap` against it.",
+    )
+    demo.add_argument("--pages", default="tests/fixtures/pages", help="directory of article pages (default: %(default)s)")
+    demo.add_argument("-o", "--output", default="data/demo/articles.csv", help="feed file (.csv, .json, .jsonl; default: %(default)s)")
+    demo.set_defaults(handler=command_demo)
     return parser
 
 

@@ -75,6 +75,17 @@ def parse_dateline(paragraph: str) -> Dateline | None:
     return Dateline(raw=" ".join(raw.split()), city=city, month=month, day=day, rest=paragraph[match.end():])
 
 
+_MONTH_DAY = re.compile(rf"(?P<month>{_MONTH_PATTERN})\.?\s+(?P<day>\d{{1,2}})\b", re.IGNORECASE)
+
+
+def parse_month_day(text: str) -> tuple[int, int] | None:
+    """The first "Apr. 19" / "April 19" in a text as (month, day), else None."""
+    match = _MONTH_DAY.search(text)
+    if not match or not 1 <= int(match.group("day")) <= 31:
+        return None
+    return _MONTHS[match.group("month").lower()], int(match.group("day"))
+
+
 def _as_kst_date(reference: date | datetime) -> date:
     if isinstance(reference, datetime):
         if reference.tzinfo is None:

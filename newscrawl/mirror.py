@@ -1,0 +1,173 @@
+"""A local stand-in for en.yna.co.kr, served over real HTTP on 127.0.0.1.
+
+Built from a set of article pages: the pages themselves at /view/ID, the /news
+listing with pagination, the all-news RSS feed, the Google News sitemap and a
+robots.txt, each in the shape SITE.md describes. Links in them point at
+en.yna.co.kr the way the live site's do (with ?section=/?input= tracking, on the
+m-en host, protocol-relative); the crawler maps them to YONHAP_BASE_URL.
+"""
+from __future__ import annotations
+
+import html
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from parsel import Selector
+
+from newscrawl.pages import page_for
+from newscrawl.text.dateline import KST
+
+LISTING_PAGE_SIZE = 4
+_AP_MONTHS = ["Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec."]
+
+
+@dataclass(frozen=True)
+class MirrorArticle:
+    article_id: str
+    headline: str  # with its prefix, as listings print it
+    published: datetime
+    html: bytes
+
+
+def load_articles(paths: Iterable[Path]) -> list[MirrorArticle]:
+    """Read article pages; newest first, as the site lists them."""
+    articles = []
+    for path in paths:
+        data = Path(path).read_bytes()
+        page = page_for(Selector(body=data, type="html", encoding="utf-8"))
+        raw = page.headline_raw()
+        published = datetime.fromisoformat(page.published_at())
+        articles.append(MirrorArticle(page.article_id(), raw, published, data))
+    return sorted(articles, key=lambda a: (a.published, a.article_id), reverse=True)
+
+
+def _listing(articles: list[MirrorArticle], page: int, pages: int) -> bytes:
+    items = []
+    for article in articles:
+        stamp = article.published.astimezone(KST)
+        date_text = f"{stamp:%H:%M} {_AP_MONTHS[stamp.month - 1]} {stamp.day}"
+        items.append(
+            f'<li><article class="item-box01"><div class="news-con">'
+            f'<h2 class="tit"><a href="//en.yna.co.kr/view/{article.article_id}?section=news">'
+            f"{html.escape(article.headline)}</a></h2>"
+            f'<span class="lead">{html.escape(article.headline)}</span>'
+            f'<span class="date">{date_text}</span></div></article></li>'
+        )
+    current = ' class="on"'
+    pager = "".join(f'<a href="/news/{n}"{current if n == page else ""}>{n}</a>' for n in range(1, pages + 1))
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>All News | Yonhap News Agency</title>'
+        '</head><body><div class="container"><div class="smain-list-type01"><div class="list-type038">'
+        f'<ul class="list">{"".join(items)}</ul></div></div>'
+        f'<div class="paging paging-type01">{pager}</div></div></body></html>'
+    ).encode("utf-8")
+
+
+def _rss(articles: list[MirrorArticle]) -> bytes:
+    items = "".join(
+        "<item>"
+        f"<title>{html.escape(a.headline)}</title>"
+        f"<link>https://en.yna.co.kr/view/{a.article_id}?section=news&amp;input=rss</link>"
+        f"<description>{html.escape(a.headline)}</description>"
+        f"<pubDate>{format_datetime(a.published)}</pubDate>"
+        "</item>"
+        for a in articles
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        "<title>Yonhap News Agency</title><link>https://en.yna.co.kr</link>"
+        f"<description>All News</description>{items}</channel></rss>"
+    ).encode("utf-8")
+
+
+def _sitemap(articles: list[MirrorArticle]) -> bytes:
+    urls = "".join(
+        "<url>"
+        # Alternate the hosts the live site is reached by, to exercise canonicalisation.
+        f"<loc>https://{'m-en' if index % 2 else 'en'}.yna.co.kr/view/{a.article_id}</loc>"
+        "<news:news><news:publication><news:name>Yonhap News Agency</news:name>"
+        "<news:language>en</news:language></news:publication>"
+        f"<news:publication_date>{a.published.isoformat()}</news:publication_date>"
+        f"<news:title>{html.escape(a.headline)}</news:title></news:news>"
+        "</url>"
+        for index, a in enumerate(articles)
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"{urls}</urlset>"
+    ).encode("utf-8")
+
+
+def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()) -> dict[str, tuple[str, bytes]]:
+    """path -> (content type, body) for the whole mirror.
+
+    Articles in disallowed_ids are listed in the feeds like any other but robots.txt
+    forbids their pages, so an obedient crawler never fetches them.
+    """
+    disallowed = list(disallowed_ids)
+    site: dict[str, tuple[str, bytes]] = {}
+    for article in articles:
+        site[f"/view/{article.article_id}"] = ("text/html; charset=utf-8", article.html)
+    chunks = [articles[i:i + LISTING_PAGE_SIZE] for i in range(0, len(articles), LISTING_PAGE_SIZE)] or [[]]
+    for number, chunk in enumerate(chunks, start=1):
+        listing = _listing(chunk, number, len(chunks))
+        site["/news" if number == 1 else f"/news/{number}"] = ("text/html; charset=utf-8", listing)
+    site["/RSS/news.xml"] = ("application/rss+xml; charset=utf-8", _rss(articles))
+    site["/news-sitemap.xml"] = ("application/xml; charset=utf-8", _sitemap(articles))
+    robots = "User-agent: *\nDisallow: /search/\n" + "".join(f"Disallow: /view/{i}\n" for i in disallowed)
+    site["/robots.txt"] = ("text/plain; charset=utf-8", robots.encode("utf-8"))
+    return site
+
+
+class MirrorServer(ThreadingHTTPServer):
+    """Serves a built site on 127.0.0.1; `requests` counts the paths asked for."""
+
+    daemon_threads = True
+
+    def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0):
+        self.site = site
+        self.requests: dict[str, int] = {}
+        self._lock = threading.Lock()
+        super().__init__(("127.0.0.1", port), _Handler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def start(self) -> "MirrorServer":
+        threading.Thread(target=self.serve_forever, name="mirror", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: MirrorServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        path = urlsplit(self.path).path
+        with self.server._lock:
+            self.server.requests[path] = self.server.requests.get(path, 0) + 1
+        content_type, body = self.server.site.get(path, ("text/plain; charset=utf-8", b""))
+        status = 200 if path in self.server.site else 404
+        if status == 404:
+            body = b"not found\n"
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):  # keep test and demo output clean
+        pass

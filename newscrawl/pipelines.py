@@ -1,0 +1,86 @@
+"""Item pipelines: thin Scrapy adapters over newscrawl.processing, with stats.
+
+Order (settings.ITEM_PIPELINES): story text -> dateline -> validation -> dedup.
+Stats are namespaced "newscrawl/...".
+"""
+from __future__ import annotations
+
+import logging
+
+from itemadapter import ItemAdapter
+from scrapy.exceptions import DropItem
+
+from newscrawl.items import Article
+from newscrawl.processing import clean_story, missing_required, normalize_dateline, revision_conflict
+
+logger = logging.getLogger(__name__)
+
+
+class _StatsPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+
+def _drop(stats, reason: str, item: Article, detail: str = "") -> DropItem:
+    stats.inc_value(f"newscrawl/dropped/{reason}")
+    message = f"dropped ({reason}{': ' + detail if detail else ''}): {item.url or item.article_id or '<no url>'}"
+    logger.warning(message)
+    return DropItem(message)
+
+
+class StoryTextPipeline(_StatsPipeline):
+    """Split the raw body into note, byline, dateline, clean body, e-mails and end
+    marker; strip the related-headlines tail and leaked captions."""
+
+    async def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        story = clean_story(item)
+        if story.related_removed:
+            self.stats.inc_value("newscrawl/boilerplate/related_removed", story.related_removed)
+            self.stats.inc_value("newscrawl/boilerplate/items_with_tail")
+        if revision_conflict(item):
+            self.stats.inc_value("newscrawl/revision/prefix_mismatch")
+            logger.info("revision %s from the id, prefix %r: %s", item.revision, item.headline_prefix, item.url)
+        return item
+
+
+class DatelinePipeline(_StatsPipeline):
+    """Resolve the dateline's year from published_at and fill dateline_city/date."""
+
+    async def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        outcome = normalize_dateline(item)
+        self.stats.inc_value(f"newscrawl/dateline/{outcome}")
+        return item
+
+
+class ValidationPipeline(_StatsPipeline):
+    """Drop items that lack a required field (article_id, url, headline, published_at, body)."""
+
+    async def process_item(self, item):
+        missing = missing_required(item) if isinstance(item, Article) else "not_an_article"
+        if missing:
+            raise _drop(self.stats, f"missing_{missing}" if isinstance(item, Article) else missing, item)
+        return item
+
+
+class DedupPipeline(_StatsPipeline):
+    """Export each article_id once per run."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.seen: set[str] = set()
+
+    async def process_item(self, item):
+        article_id = ItemAdapter(item).get("article_id")
+        if article_id in self.seen:
+            raise _drop(self.stats, "duplicate", item)
+        self.seen.add(article_id)
+        return item

@@ -1,0 +1,300 @@
+"""The `yonhap` spider: discovery only. Extraction is the page objects' job
+(newscrawl.pages), cleaning the pipelines' (newscrawl.pipelines).
+
+Discovery, all on by default: RSS feeds, the Google News sitemap, the /news listing
+with pagination (stopping at `since`). Explicit `urls`/`urls_file` replace discovery.
+
+Arguments (-a NAME=VALUE), checked before the crawl starts:
+  since, until   YYYY-MM-DD (KST), inclusive; articles published outside are skipped
+  sections       comma list of section names (see SECTIONS) or listing paths
+  urls           comma list of article URLs (any host: a mirror or an archive too)
+  urls_file      file with one article URL a line (# comments, blank lines ignored)
+  max_pages      listing pages to read per listing (default YONHAP_MAX_LISTING_PAGES)
+  discover       comma list of rss, sitemap, listing (default: all three)
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import scrapy
+from dateutil.parser import isoparse
+from scrapy.http import TextResponse
+
+from newscrawl.ids import explicit_url, fetch_url, on_site
+from newscrawl.pages import page_for
+from newscrawl.processing import article_from_page
+from newscrawl.text.dateline import KST, parse_month_day, resolve_year
+
+logger = logging.getLogger(__name__)
+
+DISCOVERY_MODES = ("rss", "sitemap", "listing")
+# Section name -> (listing path, RSS feed path or None). SITE.md "Discovery".
+SECTIONS = {
+    "politics": ("/national/politics", "/RSS/national.xml"),
+    "diplomacy": ("/national/diplomacy", "/RSS/national.xml"),
+    "defense": ("/national/defense", "/RSS/national.xml"),
+    "national": ("/national/national", "/RSS/national.xml"),
+    "nk": ("/nk/index", "/RSS/nk.xml"),
+    "economy": ("/economy-finance/economy", "/RSS/economy-finance.xml"),
+    "finance": ("/economy-finance/finance", "/RSS/economy-finance.xml"),
+    "culture": ("/culture/index", "/RSS/culture.xml"),
+    "sports": ("/sports/index", "/RSS/sports.xml"),
+    "editorials": ("/editorials/index", None),
+    "features": ("/features/index", None),
+    "interviews": ("/interviews/index", None),
+}
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """The checked spider arguments."""
+
+    since: date | None
+    until: date | None
+    listing_paths: tuple[str, ...]
+    rss_paths: tuple[str, ...]
+    sitemap_paths: tuple[str, ...]
+    explicit_urls: tuple[str, ...]
+    max_pages: int
+
+
+def _parse_day(name: str, value: str | None) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD (KST), got {value!r}") from None
+
+
+def _comma_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def plan_from_arguments(settings, since=None, until=None, sections=None, urls=None, urls_file=None,
+                        max_pages=None, discover=None, **unknown) -> CrawlPlan:
+    """Check the spider arguments; ValueError says what is wrong."""
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, discover")
+    since_day, until_day = _parse_day("since", since), _parse_day("until", until)
+    if since_day and until_day and until_day < since_day:
+        raise ValueError(f"until ({until_day}) is before since ({since_day})")
+    base_url = settings.get("YONHAP_BASE_URL")
+    pages = settings.getint("YONHAP_MAX_LISTING_PAGES")
+    if max_pages not in (None, ""):
+        try:
+            pages = int(max_pages)
+        except ValueError:
+            pages = 0
+        if pages < 1:
+            raise ValueError(f"max_pages must be a whole number of at least 1, got {max_pages!r}")
+
+    given = _comma_list(urls)
+    if urls_file:
+        path = Path(urls_file)
+        if not path.is_file():
+            raise ValueError(f"urls_file {urls_file!r} does not exist or is not a file")
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"urls_file {urls_file!r} cannot be read: {error}") from None
+        given += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        if not given:
+            raise ValueError(f"urls_file {urls_file!r} holds no URL")
+    explicit, bad = [], []
+    for url in given:
+        fetched = explicit_url(url, base_url)
+        (explicit if fetched else bad).append(fetched or url)
+    if bad:
+        raise ValueError(f"not an article URL (…/view/AEN…): {', '.join(bad[:5])}" + (" …" if len(bad) > 5 else ""))
+
+    modes = _comma_list(discover) or list(DISCOVERY_MODES)
+    if wrong := [m for m in modes if m not in DISCOVERY_MODES]:
+        raise ValueError(f"discover takes {', '.join(DISCOVERY_MODES)}; got {', '.join(wrong)}")
+    listing_paths = list(settings.getlist("YONHAP_LISTING_PATHS"))
+    rss_paths = list(settings.getlist("YONHAP_RSS_PATHS"))
+    sitemap_paths = list(settings.getlist("YONHAP_SITEMAP_PATHS"))
+    if chosen := _comma_list(sections):
+        listing_paths, rss_paths = [], []
+        for section in chosen:
+            if section.startswith("/"):
+                listing_paths.append(section.rstrip("/"))
+            elif section in SECTIONS:
+                listing, feed = SECTIONS[section]
+                listing_paths.append(listing)
+                if feed and feed not in rss_paths:
+                    rss_paths.append(feed)
+            else:
+                raise ValueError(f"unknown section {section!r}; known: {', '.join(SECTIONS)} or a path like /national/politics")
+        sitemap_paths = []  # the sitemap cannot be narrowed to a section
+    return CrawlPlan(
+        since=since_day,
+        until=until_day,
+        listing_paths=tuple(listing_paths) if "listing" in modes and not explicit else (),
+        rss_paths=tuple(rss_paths) if "rss" in modes and not explicit else (),
+        sitemap_paths=tuple(sitemap_paths) if "sitemap" in modes and not explicit else (),
+        explicit_urls=tuple(dict.fromkeys(explicit)),
+        max_pages=pages,
+    )
+
+
+class YonhapSpider(scrapy.Spider):
+    name = "yonhap"
+
+    def __init__(self, *args, **kwargs):
+        self._arguments = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("_job",)}
+        super().__init__(*args, **kwargs)
+
+    @classmethod
+    def check_arguments(cls, settings, **arguments) -> CrawlPlan:
+        return plan_from_arguments(settings, **arguments)
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.base_url = crawler.settings.get("YONHAP_BASE_URL").rstrip("/")
+        spider.plan = plan_from_arguments(crawler.settings, **spider._arguments)
+        return spider
+
+    # -- helpers -------------------------------------------------------------
+    def _inc(self, key: str, count: int = 1) -> None:
+        self.crawler.stats.inc_value(f"newscrawl/{key}", count)
+
+    def _in_window(self, day: date | None) -> bool:
+        if day is None:
+            return True
+        return not ((self.plan.since and day < self.plan.since) or (self.plan.until and day > self.plan.until))
+
+    def _article_request(self, link: str, source: str, day: date | None = None):
+        url = fetch_url(link, self.base_url)
+        if url is None:
+            self._inc(f"discovery/{source}/offsite_or_not_article")
+            logger.debug("not followed (%s): %s", source, link)
+            return None
+        if not self._in_window(day):
+            self._inc(f"discovery/{source}/out_of_range")
+            return None
+        self._inc(f"discovery/{source}/links")
+        return scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": source})
+
+    # -- discovery -------------------------------------------------------------
+    async def start(self):
+        plan = self.plan
+        for url in plan.explicit_urls:
+            self._inc("discovery/explicit/links")
+            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"})
+        for path in plan.rss_paths:
+            yield scrapy.Request(self.base_url + path, callback=self.parse_rss)
+        for path in plan.sitemap_paths:
+            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap)
+        for path in plan.listing_paths:
+            yield scrapy.Request(self.base_url + path, callback=self.parse_listing, cb_kwargs={"path": path, "page": 1})
+
+    def _xml_or_skip(self, response, source: str):
+        if not isinstance(response, TextResponse):
+            self._inc(f"discovery/{source}/unreadable")
+            logger.error("%s is not a text response, skipped: %s", source, response.url)
+            return None
+        return response.selector
+
+    def parse_rss(self, response):
+        selector = self._xml_or_skip(response, "rss")
+        if selector is None:
+            return
+        items = selector.xpath("//*[local-name()='item']")
+        if not items:
+            self._inc("discovery/rss/empty")
+            logger.warning("RSS feed without items: %s", response.url)
+        for item in items:
+            link = (item.xpath("./*[local-name()='link']/text()").get() or "").strip()
+            day = None
+            if stamp := (item.xpath("./*[local-name()='pubDate']/text()").get() or "").strip():
+                try:
+                    day = parsedate_to_datetime(stamp).astimezone(KST).date()
+                except (TypeError, ValueError, IndexError):
+                    self._inc("discovery/rss/bad_date")
+            if request := self._article_request(link, "rss", day):
+                yield request
+
+    def parse_sitemap(self, response):
+        selector = self._xml_or_skip(response, "sitemap")
+        if selector is None:
+            return
+        for loc in selector.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()").getall():
+            if on_site(loc.strip(), self.base_url):
+                # A child sitemap on Yonhap's host is read from the base URL (a mirror).
+                child = urlsplit(response.urljoin(loc.strip()))
+                yield scrapy.Request(self.base_url + child.path + (f"?{child.query}" if child.query else ""),
+                                     callback=self.parse_sitemap)
+            else:
+                self._inc("discovery/sitemap/offsite_or_not_article")
+        urls = selector.xpath("//*[local-name()='url']")
+        if not urls and not selector.xpath("//*[local-name()='sitemap']"):
+            self._inc("discovery/sitemap/empty")
+            logger.warning("sitemap without URLs: %s", response.url)
+        for entry in urls:
+            link = (entry.xpath("./*[local-name()='loc']/text()").get() or "").strip()
+            stamp = entry.xpath(".//*[local-name()='publication_date']/text()").get()
+            day = None
+            if stamp:
+                try:
+                    day = isoparse(stamp.strip()).astimezone(KST).date() if "T" in stamp else isoparse(stamp.strip()).date()
+                except (ValueError, OverflowError):
+                    self._inc("discovery/sitemap/bad_date")
+            if request := self._article_request(link, "sitemap", day):
+                yield request
+
+    def parse_listing(self, response, path: str, page: int):
+        if not isinstance(response, TextResponse):
+            self._inc("discovery/listing/unreadable")
+            return
+        entries = response.css("div.smain-list-type01 li article")
+        if not entries:
+            self._inc("discovery/listing/empty_pages")
+            if page == 1:
+                logger.warning("listing page without items (layout change?): %s", response.url)
+            return
+        today = datetime.now(KST)
+        reached_since = False
+        for entry in entries:
+            link = entry.css("h2.tit a::attr(href)").get()
+            day = self._listing_day(entry.css("span.date::text").get(), today)
+            if day and self.plan.since and day < self.plan.since:
+                reached_since = True
+            if link and (request := self._article_request(response.urljoin(link), "listing", day)):
+                yield request
+        if reached_since or page >= self.plan.max_pages:
+            return
+        yield scrapy.Request(f"{self.base_url}{path}/{page + 1}", callback=self.parse_listing,
+                             cb_kwargs={"path": path, "page": page + 1})
+
+    @staticmethod
+    def _listing_day(text: str | None, today: datetime) -> date | None:
+        """'15:41 Apr. 19' (no year) -> the date nearest today."""
+        month_day = parse_month_day(text or "")
+        return resolve_year(*month_day, today) if month_day else None
+
+    # -- articles --------------------------------------------------------------
+    def parse_article(self, response, source: str):
+        if not isinstance(response, TextResponse):
+            self._inc("response/not_text")
+            logger.warning("not an HTML page, skipped: %s", response.url)
+            return
+        page = page_for(response.selector, response.url)
+        self._inc(f"layout/{page.layout}")
+        if page.layout == "meta":
+            self._inc("layout/unknown")
+            logger.warning("page matches no known layout, trying meta tags: %s", response.url)
+        article = article_from_page(page)
+        if source != "explicit" and article.published_at:
+            day = datetime.fromisoformat(article.published_at).date()
+            if not self._in_window(day):
+                self._inc("filtered/out_of_range")
+                return
+        yield article

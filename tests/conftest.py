@@ -1,0 +1,54 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newscrawl.mirror import MirrorServer, build_site, load_articles
+
+FIXTURES = Path(__file__).parent / "fixtures"
+REAL_PAGES = sorted((FIXTURES / "pages").glob("*.html"))
+DISALLOWED_PAGE = FIXTURES / "variants" / "disallowed_AEN20230419009900315.html"
+DISALLOWED_ID = "AEN20230419009900315"
+
+
+@pytest.fixture
+def mirror():
+    """The 11 real pages plus one article that robots.txt disallows, on 127.0.0.1."""
+    server = MirrorServer(build_site(load_articles([*REAL_PAGES, DISALLOWED_PAGE]), [DISALLOWED_ID])).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def serve():
+    """Serve a hand-built site: {path: html bytes}; robots.txt allows everything."""
+    servers = []
+
+    def start(pages):
+        site = {path: ("text/html; charset=utf-8", body) for path, body in pages.items()}
+        site["/robots.txt"] = ("text/plain", b"User-agent: *\nDisallow:\n")
+        servers.append(MirrorServer(site).start())
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def run_crawl(base_url, *args, cwd, env=None):
+    """`scrapy crawl yonhap` in a subprocess against base_url; returns (status, log)."""
+    command = [sys.executable, "-m", "scrapy", "crawl", "yonhap",
+               "-s", f"YONHAP_BASE_URL={base_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
+               "-s", "DOWNLOAD_DELAY=0", *args]
+    environment = dict(os.environ, SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))
+    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+    return result.returncode, result.stderr
+
+
+def stats_from_log(log):
+    """The integer stats of the final 'Dumping Scrapy stats' block."""
+    block = log.rsplit("Dumping Scrapy stats:", 1)[-1]
+    return {key: int(value) for key, value in re.findall(r"'([^']+)': (\d+),?\n", block)}

@@ -1,0 +1,127 @@
+"""The real crawler, over real HTTP, against a local mirror of the site."""
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DISALLOWED_ID, FIXTURES, REAL_PAGES, run_crawl, stats_from_log
+from newscrawl.items import ARTICLE_FIELDS
+
+REAL_IDS = sorted(p.stem for p in REAL_PAGES)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        return reader.fieldnames, list(reader)
+
+
+def test_crawl_mirror_into_csv_json_jsonl(mirror, tmp_path):
+    status, log = run_crawl(mirror.base_url, "-O", "a.csv", "-O", "a.json", "-O", "a.jsonl", cwd=tmp_path)
+    assert status == 0, log[-3000:]
+    assert "Traceback" not in log
+
+    header, rows = read_csv(tmp_path / "a.csv")
+    assert header == list(ARTICLE_FIELDS)
+    json_rows = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
+    jsonl_rows = [json.loads(line) for line in (tmp_path / "a.jsonl").read_text(encoding="utf-8").splitlines()]
+    for feed in (rows, json_rows, jsonl_rows):
+        assert sorted(r["article_id"] for r in feed) == REAL_IDS  # every article exactly once
+    assert list(json_rows[0]) == list(ARTICLE_FIELDS)
+    assert list(jsonl_rows[0]) == list(ARTICLE_FIELDS)
+
+    # Nothing from disallowed paths: not exported, never requested.
+    assert f"/view/{DISALLOWED_ID}" not in mirror.requests
+    stats = stats_from_log(log)
+    assert stats["robotstxt/forbidden"] >= 1
+    # RSS, sitemap and listing all link every article; each page was fetched once.
+    assert all(mirror.requests[f"/view/{i}"] == 1 for i in REAL_IDS)
+    assert {"/RSS/news.xml", "/news-sitemap.xml", "/news", "/news/2", "/news/3"} <= set(mirror.requests)
+    assert stats["newscrawl/discovery/rss/links"] == 12
+    assert stats["newscrawl/discovery/sitemap/links"] == 12
+    assert stats["newscrawl/layout/2023"] == 11
+    assert stats["item_scraped_count"] == 11
+
+    # The CSV is the same data: lists are JSON arrays, numbers read back.
+    by_id = {r["article_id"]: r for r in jsonl_rows}
+    for row in rows:
+        full = by_id[row["article_id"]]
+        for name in ("keywords", "author_emails", "photos", "related_ids"):
+            assert json.loads(row[name]) == full[name]
+        assert int(row["revision"]) == full["revision"]
+        assert row["body"] == full["body"]
+    for article_id in REAL_IDS:
+        want = json.loads((FIXTURES / "expected" / f"{article_id}.json").read_text(encoding="utf-8"))
+        assert {k: by_id[article_id][k] for k in want} == want
+
+
+def test_default_feed_is_one_jsonl_per_run_under_the_data_dir(mirror, tmp_path):
+    env = {"NEWSCRAWL_DATA_DIR": str(tmp_path / "store")}
+    status, log = run_crawl(mirror.base_url, "-a", "discover=rss", cwd=tmp_path, env=env)
+    assert status == 0, log[-3000:]
+    feeds = list((tmp_path / "store" / "feeds").glob("yonhap-*.jsonl"))
+    assert len(feeds) == 1
+    assert sorted(json.loads(line)["article_id"] for line in feeds[0].read_text().splitlines()) == REAL_IDS
+
+
+def test_explicit_urls_leaked_tail_unknown_layout_and_non_article(serve, tmp_path):
+    variants = FIXTURES / "variants"
+    server = serve({
+        "/view/AEN20230419002000320": (variants / "widened_AEN20230419002000320.html").read_bytes(),
+        # the same article again under another address: exported once
+        "/view/AEN20230419002000399": (variants / "widened_AEN20230419002000320.html").read_bytes(),
+        "/view/AEN20230419004400320": (variants / "redesign_AEN20230419002000320.html").read_bytes()
+        .replace(b"AEN20230419002000320", b"AEN20230419004400320"),
+        "/view/AEN20230419777700315": (variants / "challenge.html").read_bytes(),
+    })
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# explicit pages on the mirror\n"
+                    f"{server.base_url}/view/AEN20230419002000320?input=rss\n"
+                    f"{server.base_url}/view/AEN20230419002000399\n\n"
+                    f"{server.base_url}/view/AEN20230419004400320\n"
+                    f"{server.base_url}/view/AEN20230419777700315\n")
+    status, log = run_crawl(server.base_url, "-a", f"urls_file={urls}", "-O", "out.jsonl", cwd=tmp_path)
+    assert status == 0, log[-3000:]
+    rows = {r["article_id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
+    assert sorted(rows) == ["AEN20230419002000320", "AEN20230419004400320"]
+    want = json.loads((FIXTURES / "expected" / "AEN20230419002000320.json").read_text())
+    assert rows["AEN20230419002000320"]["body"] == want["body"]  # the leaked headlines are gone
+    assert rows["AEN20230419004400320"]["layout"] == "meta"
+    assert rows["AEN20230419004400320"]["body"] == want["body"]
+    stats = stats_from_log(log)
+    # Both copies are cleaned: dedup runs last, so an invalid first copy cannot hide a valid one.
+    assert stats["newscrawl/boilerplate/related_removed"] == 6
+    assert stats["newscrawl/dropped/duplicate"] == 1
+    assert stats["newscrawl/layout/unknown"] == 2  # the redesign and the challenge page
+    assert stats["newscrawl/dropped/missing_headline"] == 1  # the challenge page
+    assert f"{server.base_url}/view/AEN20230419777700315" in log  # its URL is logged
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-a", "since=2023-13-01"], "since must be a date YYYY-MM-DD (KST), got '2023-13-01'"),
+    (["-a", "since=2023-05-01", "-a", "until=2023-04-01"], "until (2023-04-01) is before since (2023-05-01)"),
+    (["-a", "max_pages=0"], "max_pages must be a whole number of at least 1, got '0'"),
+    (["-a", "sections=weather"], "unknown section 'weather'"),
+    (["-a", "urls=https://en.yna.co.kr/news"], "not an article URL"),
+    (["-a", "urls_file=/nonexistent/urls.txt"], "urls_file '/nonexistent/urls.txt' does not exist"),
+    (["-a", "discover=rss,atom"], "discover takes rss, sitemap, listing; got atom"),
+    (["-a", "sinse=2023-01-01"], "unknown argument(s) sinse"),
+])
+def test_bad_spider_arguments(args, message, tmp_path):
+    status, log = run_crawl("http://127.0.0.1:9", *args, cwd=tmp_path)
+    assert status == 2
+    assert message in log
+    assert "Traceback" not in log
+
+
+def test_since_until_window(mirror, tmp_path):
+    status, log = run_crawl(mirror.base_url, "-a", "since=2023-04-19", "-a", "until=2023-04-19", "-a", "discover=rss,sitemap",
+                            "-O", "w.jsonl", cwd=tmp_path)
+    assert status == 0, log[-3000:]
+    ids = sorted(json.loads(line)["article_id"] for line in (tmp_path / "w.jsonl").read_text().splitlines())
+    assert ids == [i for i in REAL_IDS if i.startswith("AEN20230419")]  # the 2019 story is outside
+    stats = stats_from_log(log)
+    assert stats["newscrawl/discovery/rss/out_of_range"] == 1
+    assert "/view/AEN20190820002300325" not in mirror.requests
