@@ -40,7 +40,7 @@ def serve():
 
 def run_crawl(base_url, *args, cwd, env=None):
     """`scrapy crawl yonhap` in a subprocess against base_url; returns (status, log)."""
-    command = [sys.executable, "-m", "scrapy", "crawl", "yonhap",
+    command = [sys.executable, "-W", "error::scrapy.exceptions.ScrapyDeprecationWarning", "-m", "scrapy", "crawl", "yonhap",
                "-s", f"YONHAP_BASE_URL={base_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", "DOWNLOAD_DELAY=0", *args]
     environment = dict(os.environ, SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))

@@ -77,9 +77,18 @@ class ArticlePage:
         raise NotImplementedError
 
     # -- helpers -----------------------------------------------------------
+    @cached_property
+    def _metas(self) -> dict[str, str]:
+        """Every <meta property|name=... content=...>, first value of each key (one pass)."""
+        found: dict[str, str] = {}
+        for element in self.selector.root.iter("meta"):
+            key = element.get("property") or element.get("name")
+            if key and key not in found:
+                found[key] = (element.get("content") or "").strip()
+        return found
+
     def meta(self, key: str) -> str:
-        value = self.selector.xpath(f'//meta[@property="{key}" or @name="{key}"]/@content').get()
-        return value.strip() if value else ""
+        return self._metas.get(key, "")
 
     @cached_property
     def content_data(self) -> dict:
@@ -100,15 +109,15 @@ class ArticlePage:
 
     # -- fields --------------------------------------------------------------
     def article_id(self) -> str:
-        candidates = (
-            self.meta("yna:content_id"),
-            self.selector.xpath('//input[@id="cid"]/@value').get(),
-            self.content_data.get("CID"),
-            article_id_from_url(self.selector.xpath('//link[@rel="canonical"]/@href').get() or ""),
-            article_id_from_url(self.url),
+        candidates = (  # tried in order, each only if the ones before failed
+            lambda: self.meta("yna:content_id"),
+            lambda: self.selector.xpath('//input[@id="cid"]/@value').get(),
+            lambda: self.content_data.get("CID"),
+            lambda: article_id_from_url(self.selector.xpath('//link[@rel="canonical"]/@href').get() or ""),
+            lambda: article_id_from_url(self.url),
         )
         for candidate in candidates:
-            parsed = parse_article_id(candidate)
+            parsed = parse_article_id(candidate())
             if parsed:
                 return parsed.value
         return ""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import cached_property
 
 from parsel import Selector
 
@@ -44,6 +45,10 @@ class Layout2023Page(ArticlePage):
     layout = "2023"
     STORY = "div.view-body > div.sub-content > article.story-news"
 
+    @cached_property
+    def story(self) -> Selector:
+        return self.selector.css(self.STORY)[0]
+
     @classmethod
     def matches(cls, selector: Selector) -> bool:
         return bool(selector.css(cls.STORY)) and bool(selector.css("header.title-article01 h1.tit"))
@@ -57,13 +62,13 @@ class Layout2023Page(ArticlePage):
         return self.selector.css("div.keyword-zone01 .list a::text").getall()
 
     def story_paragraphs(self) -> list[str]:
-        return [element_lines(p.root) for p in self.selector.css(self.STORY + " > p")]
+        return [element_lines(p) for p in self.story.root.iterchildren("p")]
 
     def photos(self) -> list[dict]:
-        return _photos(self.selector.css(self.STORY + " figure.image-zone"))
+        return _photos(self.story.css("figure.image-zone"))
 
     def related_ids(self) -> list[str]:
-        return _ids_from_links(self.selector.css(self.STORY + " div.related-group ul#moreArticleNews li a::attr(href)").getall())
+        return _ids_from_links(self.story.css("div.related-group ul#moreArticleNews li a::attr(href)").getall())
 
 
 class Layout2019Page(ArticlePage):
