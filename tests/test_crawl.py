@@ -125,3 +125,20 @@ def test_since_until_window(mirror, tmp_path):
     stats = stats_from_log(log)
     assert stats["newscrawl/discovery/rss/out_of_range"] == 1
     assert "/view/AEN20190820002300325" not in mirror.requests
+
+
+def test_csv_formula_guard_in_feeds(serve, tmp_path):
+    page = (FIXTURES / "pages" / "AEN20230419004400320.html").read_bytes()
+    hostile = page.replace(b"Mezzion Pharma to raise 50 bln won via stock offering</h1>",
+                           b"=HYPERLINK(&quot;http://x&quot;) Mezzion</h1>")
+    assert hostile != page
+    server = serve({"/view/AEN20230419004400320": hostile})
+    url = f"{server.base_url}/view/AEN20230419004400320"
+    status, log = run_crawl(server.base_url, "-a", f"urls={url}", "-O", "g.csv", "-O", "g.jsonl", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    _, rows = read_csv(tmp_path / "g.csv")
+    assert rows[0]["headline"] == "'=HYPERLINK(\"http://x\") Mezzion"
+    assert json.loads((tmp_path / "g.jsonl").read_text())["headline"] == "=HYPERLINK(\"http://x\") Mezzion"
+    status, log = run_crawl(server.base_url, "-a", f"urls={url}", "-O", "off.csv",
+                            "-s", "NEWSCRAWL_CSV_FORMULA_GUARD=False", cwd=tmp_path)
+    assert read_csv(tmp_path / "off.csv")[1][0]["headline"] == "=HYPERLINK(\"http://x\") Mezzion"
