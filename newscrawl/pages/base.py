@@ -67,6 +67,8 @@ class ArticlePage:
     """A Yonhap article page. Subclasses say where the layout keeps each field."""
 
     layout = ""
+    HEADLINE_CSS = ""  # where the layout prints the headline (with its prefix)
+    KEYWORDS_CSS = ""  # the keyword links' text ("#NK")
 
     def __init__(self, selector: Selector, url: str = ""):
         self.selector = selector
@@ -123,7 +125,11 @@ class ArticlePage:
         return ""
 
     def headline_raw(self) -> str:
-        """The headline with its prefix; og:title (minus the site suffix) if no <h1>."""
+        """The headline with its prefix; og:title (minus the site suffix) if the layout has none."""
+        if self.HEADLINE_CSS:
+            text = normalize_line(" ".join(self.selector.css(self.HEADLINE_CSS + " ::text").getall()))
+            if text:
+                return text
         return self.meta("og:title") or str(self.content_data.get("TITLE") or "")
 
     def headline(self) -> str:
@@ -147,7 +153,7 @@ class ArticlePage:
         return keywords
 
     def keyword_texts(self) -> list[str]:
-        return []
+        return self.selector.css(self.KEYWORDS_CSS).getall() if self.KEYWORDS_CSS else []
 
     def published_at(self) -> str:
         published = kst_iso(self.meta("article:published_time"))

@@ -44,6 +44,9 @@ class Layout2023Page(ArticlePage):
 
     layout = "2023"
     STORY = "div.view-body > div.sub-content > article.story-news"
+    # Only the article header's h1: h2.tit elements are prev/next teasers.
+    HEADLINE_CSS = "header.title-article01 h1.tit"
+    KEYWORDS_CSS = "div.keyword-zone01 .list a::text"
 
     @cached_property
     def story(self) -> Selector:
@@ -51,15 +54,7 @@ class Layout2023Page(ArticlePage):
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
-        return bool(selector.css(cls.STORY)) and bool(selector.css("header.title-article01 h1.tit"))
-
-    def headline_raw(self) -> str:
-        # Only the article header's h1: h2.tit elements are prev/next teasers.
-        text = " ".join(self.selector.css("header.title-article01 h1.tit ::text").getall())
-        return normalize_line(text) or super().headline_raw()
-
-    def keyword_texts(self) -> list[str]:
-        return self.selector.css("div.keyword-zone01 .list a::text").getall()
+        return bool(selector.css(cls.STORY)) and bool(selector.css(cls.HEADLINE_CSS))
 
     def story_paragraphs(self) -> list[str]:
         return [element_lines(p) for p in self.story.root.iterchildren("p")]
@@ -77,17 +72,12 @@ class Layout2019Page(ArticlePage):
 
     layout = "2019"
     STORY = "div.article-story"
+    HEADLINE_CSS = "h1.tit"
+    KEYWORDS_CSS = "div.keyword-zone01 .list a::text, div.keyword-zone .list a::text"
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
         return bool(selector.css(cls.STORY + " div.comp-box.text-group div.inner"))
-
-    def headline_raw(self) -> str:
-        text = " ".join(self.selector.css("h1.tit ::text").getall())
-        return normalize_line(text) or super().headline_raw()
-
-    def keyword_texts(self) -> list[str]:
-        return self.selector.css("div.keyword-zone01 .list a::text, div.keyword-zone .list a::text").getall()
 
     def story_paragraphs(self) -> list[str]:
         paragraphs = []
