@@ -142,3 +142,21 @@ def test_csv_formula_guard_in_feeds(serve, tmp_path):
     status, log = run_crawl(server.base_url, "-a", f"urls={url}", "-O", "off.csv",
                             "-s", "NEWSCRAWL_CSV_FORMULA_GUARD=False", cwd=tmp_path)
     assert read_csv(tmp_path / "off.csv")[1][0]["headline"] == "=HYPERLINK(\"http://x\") Mezzion"
+
+
+def test_listing_pagination_stops_at_max_pages_and_since(mirror, tmp_path):
+    status, log = run_crawl(mirror.base_url, "-a", "discover=listing", "-a", "max_pages=2", "-O", "p.jsonl", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    assert "/news/2" in mirror.requests and "/news/3" not in mirror.requests
+    # 4 a page; page 1 also lists the article robots.txt forbids, which is not fetched.
+    assert len((tmp_path / "p.jsonl").read_text().splitlines()) == 7
+    assert f"/view/{DISALLOWED_ID}" not in mirror.requests
+
+    mirror.requests.clear()
+    # Listing dates have no year ("15:41 Apr. 19"): they resolve to the nearest one to
+    # today, so a `since` after the newest listed day stops the listing at page 1.
+    status, log = run_crawl(mirror.base_url, "-a", "discover=listing", "-a", "since=2099-01-01", "-O", "s.jsonl", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    assert "/news" in mirror.requests and "/news/2" not in mirror.requests
+    assert stats_from_log(log)["newscrawl/discovery/listing/out_of_range"] == 4
+    assert not any(path.startswith("/view/") for path in mirror.requests)
