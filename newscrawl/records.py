@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".jsonlines": "jsonl", ".json": "json", ".csv": "csv"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -71,7 +71,3 @@ def write_atomically(path: str | os.PathLike, text: str) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-
-
-def write_records(path: str | os.PathLike, records: Iterable[dict], fields: Sequence[str], neutralize_formulas: bool = True) -> None:
-    write_atomically(path, render(list(records), format_for_path(path), fields, neutralize_formulas))

@@ -196,7 +196,8 @@ class YonhapSpider(scrapy.Spider):
         for path in plan.listing_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_listing, cb_kwargs={"path": path, "page": 1})
 
-    def _xml_or_skip(self, response, source: str):
+    def _selector_or_skip(self, response, source: str):
+        """The response's selector, or None (counted, logged) for a non-text response."""
         if not isinstance(response, TextResponse):
             self._inc(f"discovery/{source}/unreadable")
             logger.error("%s is not a text response, skipped: %s", source, response.url)
@@ -204,7 +205,7 @@ class YonhapSpider(scrapy.Spider):
         return response.selector
 
     def parse_rss(self, response):
-        selector = self._xml_or_skip(response, "rss")
+        selector = self._selector_or_skip(response, "rss")
         if selector is None:
             return
         items = selector.xpath("//*[local-name()='item']")
@@ -223,7 +224,7 @@ class YonhapSpider(scrapy.Spider):
                 yield request
 
     def parse_sitemap(self, response):
-        selector = self._xml_or_skip(response, "sitemap")
+        selector = self._selector_or_skip(response, "sitemap")
         if selector is None:
             return
         for loc in selector.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()").getall():
@@ -251,10 +252,10 @@ class YonhapSpider(scrapy.Spider):
                 yield request
 
     def parse_listing(self, response, path: str, page: int):
-        if not isinstance(response, TextResponse):
-            self._inc("discovery/listing/unreadable")
+        selector = self._selector_or_skip(response, "listing")
+        if selector is None:
             return
-        entries = response.css("div.smain-list-type01 li article")
+        entries = selector.css("div.smain-list-type01 li article")
         if not entries:
             self._inc("discovery/listing/empty_pages")
             if page == 1:
