@@ -119,6 +119,9 @@ def command_demo(args: argparse.Namespace) -> int:
             "-s", f"YONHAP_BASE_URL={server.base_url}",
             # A local mirror needs no politeness delays.
             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "LOG_LEVEL=WARNING",
+            # The mirror's pages carry live article ids: keep them out of the real
+            # state store, and export all of them on every demo run.
+            "-s", "NEWSCRAWL_STATE_ENABLED=False",
         ]
         env = dict(os.environ, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
         status = subprocess.run(command, env=env).returncode

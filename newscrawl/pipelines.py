@@ -10,6 +10,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
+from newscrawl.incremental import IncrementalState
 from newscrawl.items import Article
 from newscrawl.processing import clean_story, missing_required, normalize_dateline, revision_conflict
 
@@ -72,15 +73,20 @@ class ValidationPipeline(_StatsPipeline):
 
 
 class DedupPipeline(_StatsPipeline):
-    """Export each article_id once per run."""
+    """Export each article_id once per run, and not at all if an earlier run exported
+    it (the state store; a page can carry another id than its URL), unless the
+    spider was asked to refetch."""
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.seen: set[str] = set()
+        self.state = crawler.get_extension(IncrementalState)
 
     async def process_item(self, item):
         article_id = ItemAdapter(item).get("article_id")
         if article_id in self.seen:
             raise _drop(self.stats, "duplicate", item)
+        if self.state is not None and not getattr(self.crawler.spider, "refetch", False) and self.state.is_exported(article_id):
+            raise _drop(self.stats, "exported_before", item)
         self.seen.add(article_id)
         return item

@@ -1,4 +1,4 @@
-"""Writing records to JSON Lines, JSON or CSV files, atomically (no Scrapy import).
+"""Records in JSON Lines, JSON or CSV files: written atomically, read back (no Scrapy import).
 
 CSV conventions, shared with the crawl's feed exports (docs/fields.md):
 - list cells hold a JSON array (`["a@yna.co.kr"]`), read back with `json.loads`;
@@ -14,7 +14,8 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from contextlib import contextmanager
+from typing import IO, Callable, Iterable, Iterator, Sequence
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".jsonlines": "jsonl", ".json": "json", ".csv": "csv"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,32 +43,130 @@ def csv_cell(value: object, neutralize_formulas: bool = True) -> str:
     return text
 
 
+def write_records(handle: IO[str], records: Iterable[dict], fmt: str, fields: Sequence[str],
+                  neutralize_formulas: bool = True) -> int:
+    """Write records to an open text file (newline="") one at a time; returns how many."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(handle, lineterminator="\r\n")
+        writer.writerow(fields)
+        for count, record in enumerate(records, start=1):
+            writer.writerow([csv_cell(record.get(k), neutralize_formulas) for k in fields])
+    elif fmt == "jsonl":
+        for count, record in enumerate(records, start=1):
+            handle.write(json.dumps({k: record.get(k) for k in fields}, ensure_ascii=False) + "\n")
+    elif fmt == "json":
+        handle.write("[")
+        for count, record in enumerate(records, start=1):
+            handle.write(("," if count > 1 else "") + "\n" + json.dumps({k: record.get(k) for k in fields}, ensure_ascii=False))
+        handle.write("\n]\n")
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return count
+
+
 def render(records: Sequence[dict], fmt: str, fields: Sequence[str], neutralize_formulas: bool = True) -> str:
     """The whole file's text for records in the given format and column order."""
-    if fmt == "jsonl":
-        return "".join(json.dumps({k: r.get(k) for k in fields}, ensure_ascii=False) + "\n" for r in records)
-    if fmt == "json":
-        return json.dumps([{k: r.get(k) for k in fields} for r in records], ensure_ascii=False, indent=2) + "\n"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(fields)
-        for record in records:
-            writer.writerow([csv_cell(record.get(k), neutralize_formulas) for k in fields])
-        return buffer.getvalue()
-    raise ValueError(f"unknown format {fmt!r}")
+    buffer = io.StringIO()
+    write_records(buffer, records, fmt, fields, neutralize_formulas)
+    return buffer.getvalue()
 
 
-def write_atomically(path: str | os.PathLike, text: str) -> None:
-    """Write text to path so that readers see the old file or the whole new one."""
+@contextmanager
+def replacing(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
+    """A temporary file that replaces `path` (fsynced) only if the block succeeds,
+    so readers see the old file or the whole new one."""
     target = Path(path)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as handle:
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_atomically(path: str | os.PathLike, text: str) -> None:
+    """Write text to path so that readers see the old file or the whole new one."""
+    with replacing(path) as handle:
+        handle.write(text)
+
+
+# -- reading feeds back ------------------------------------------------------------
+# Scrapy's feed format names and ours.
+FEED_FORMATS = {"jsonlines": "jsonl", "jsonl": "jsonl", "json": "json", "csv": "csv"}
+
+
+def _unguard(text: str) -> str:
+    """Undo csv_cell's formula guard ("'=x" -> "=x")."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+
+
+def _from_csv_row(row: dict, list_fields: Iterable[str], int_fields: Iterable[str]) -> dict:
+    record = {k: _unguard(v) if isinstance(v, str) else v for k, v in row.items() if k is not None}
+    for name in list_fields:
+        if record.get(name):
+            record[name] = json.loads(record[name])
+        elif name in record:
+            record[name] = []
+    for name in int_fields:
+        if record.get(name, "") != "":
+            record[name] = int(record[name])
+    return record
+
+
+def read_feed(path: str | os.PathLike, fmt: str, list_fields: Iterable[str] = (), int_fields: Iterable[str] = (),
+              on_bad: Callable[[str], None] | None = None) -> Iterator[dict]:
+    """The records of a feed file, also one cut off part-way (a killed crawl): a
+    record that does not parse is reported to on_bad and skipped.
+
+    fmt: jsonl, json or csv (Scrapy's names jsonlines too). CSV cells are read the
+    way csv_cell wrote them: list fields from JSON, int fields as numbers, the
+    formula guard's apostrophe removed.
+    """
+    kind = FEED_FORMATS.get(fmt)
+    if kind is None:
+        raise ValueError(f"cannot read feeds in format {fmt!r} (jsonl, json, csv)")
+    report = on_bad or (lambda message: None)
+    with open(path, encoding="utf-8", newline="" if kind == "csv" else None) as handle:
+        if kind == "jsonl":
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        report(f"{path}: line {number} is not a JSON record")
+        elif kind == "csv":
+            for row in csv.DictReader(handle):
+                try:
+                    yield _from_csv_row(row, list_fields, int_fields)
+                except ValueError:
+                    report(f"{path}: a CSV row could not be read")
+        else:
+            yield from _json_array_items(handle.read(), str(path), report)
+
+
+def _json_array_items(text: str, label: str, report: Callable[[str], None]) -> Iterator[dict]:
+    """The objects of a JSON array, up to where the text stops making sense."""
+    decoder = json.JSONDecoder()
+    position = text.find("[")
+    if position < 0:
+        if text.strip():
+            report(f"{label}: not a JSON array")
+        return
+    position += 1
+    while True:
+        while position < len(text) and text[position] in " \t\r\n,":
+            position += 1
+        if position >= len(text) or text[position] == "]":
+            return
+        try:
+            item, position = decoder.raw_decode(text, position)
+        except ValueError:
+            report(f"{label}: cut off at character {position}")
+            return
+        if isinstance(item, dict):
+            yield item

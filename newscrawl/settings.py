@@ -5,6 +5,7 @@ Project settings are prefixed NEWSCRAWL_ / YONHAP_ (docs/running.md lists them).
 import os
 
 from newscrawl.items import ARTICLE_FIELDS
+from newscrawl.state import default_state_path
 
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
@@ -21,6 +22,18 @@ YONHAP_MAX_LISTING_PAGES = 10
 
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_CSV_FORMULA_GUARD = True
+
+# Incremental crawls (newscrawl.incremental, docs/running.md): which articles were
+# exported, so a scheduled run fetches only what is new.
+NEWSCRAWL_STATE_ENABLED = True
+NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH", default_state_path(NEWSCRAWL_DATA_DIR))
+NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
+EXTENSIONS = {"newscrawl.incremental.IncrementalState": 500}
+# Local feed files: unbuffered, announced to the state store before the first row.
+FEED_STORAGES = {
+    "": "newscrawl.incremental.DurableFileFeedStorage",
+    "file": "newscrawl.incremental.DurableFileFeedStorage",
+}
 
 # Politeness: a news site, crawled on a schedule.
 ROBOTSTXT_OBEY = True

@@ -139,7 +139,8 @@ def test_csv_formula_guard_in_feeds(serve, tmp_path):
     _, rows = read_csv(tmp_path / "g.csv")
     assert rows[0]["headline"] == "'=HYPERLINK(\"http://x\") Mezzion"
     assert json.loads((tmp_path / "g.jsonl").read_text())["headline"] == "=HYPERLINK(\"http://x\") Mezzion"
-    status, log = run_crawl(server.base_url, "-a", f"urls={url}", "-O", "off.csv",
+    # The state store remembers the page; refetch exports it again.
+    status, log = run_crawl(server.base_url, "-a", f"urls={url}", "-a", "refetch=true", "-O", "off.csv",
                             "-s", "NEWSCRAWL_CSV_FORMULA_GUARD=False", cwd=tmp_path)
     assert read_csv(tmp_path / "off.csv")[1][0]["headline"] == "=HYPERLINK(\"http://x\") Mezzion"
 

@@ -11,6 +11,11 @@ Arguments (-a NAME=VALUE), checked before the crawl starts:
   urls_file      file with one article URL a line (# comments, blank lines ignored)
   max_pages      listing pages to read per listing (default YONHAP_MAX_LISTING_PAGES)
   discover       comma list of rss, sitemap, listing (default: all three)
+  refetch        true: fetch and export again pages the state store says were
+                 exported before (default false: they are skipped)
+
+Incremental crawls (newscrawl.incremental): an article page whose id the state store
+holds is not requested, whichever source found it; stat newscrawl/incremental/skipped.
 """
 from __future__ import annotations
 
@@ -25,7 +30,8 @@ import scrapy
 from dateutil.parser import isoparse
 from scrapy.http import TextResponse
 
-from newscrawl.ids import explicit_url, fetch_url, on_site
+from newscrawl.ids import article_id_from_url, explicit_url, fetch_url, on_site
+from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
 from newscrawl.processing import article_from_page
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
@@ -61,6 +67,7 @@ class CrawlPlan:
     sitemap_paths: tuple[str, ...]
     explicit_urls: tuple[str, ...]
     max_pages: int
+    refetch: bool = False
 
 
 def _parse_day(name: str, value: str | None) -> date | None:
@@ -72,17 +79,30 @@ def _parse_day(name: str, value: str | None) -> date | None:
         raise ValueError(f"{name} must be a date YYYY-MM-DD (KST), got {value!r}") from None
 
 
+_BOOLEANS = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+
+def _parse_bool(name: str, value: str | None) -> bool:
+    if value in (None, ""):
+        return False
+    try:
+        return _BOOLEANS[str(value).strip().lower()]
+    except KeyError:
+        raise ValueError(f"{name} must be true or false, got {value!r}") from None
+
+
 def _comma_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def plan_from_arguments(settings, since=None, until=None, sections=None, urls=None, urls_file=None,
-                        max_pages=None, discover=None, **unknown) -> CrawlPlan:
+                        max_pages=None, discover=None, refetch=None, **unknown) -> CrawlPlan:
     """Check the spider arguments; ValueError says what is wrong."""
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, discover")
+        raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, discover, refetch")
     since_day, until_day = _parse_day("since", since), _parse_day("until", until)
+    refetch_known = _parse_bool("refetch", refetch)
     if since_day and until_day and until_day < since_day:
         raise ValueError(f"until ({until_day}) is before since ({since_day})")
     base_url = settings.get("YONHAP_BASE_URL")
@@ -141,6 +161,7 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
         sitemap_paths=tuple(sitemap_paths) if "sitemap" in modes and not explicit else (),
         explicit_urls=tuple(dict.fromkeys(explicit)),
         max_pages=pages,
+        refetch=refetch_known,
     )
 
 
@@ -160,7 +181,14 @@ class YonhapSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = crawler.settings.get("YONHAP_BASE_URL").rstrip("/")
         spider.plan = plan_from_arguments(crawler.settings, **spider._arguments)
+        spider.state = None  # the IncrementalState extension, looked up once the crawl starts
+        spider._skipped_ids = set()
         return spider
+
+    @property
+    def refetch(self) -> bool:
+        """True when pages exported before are fetched and exported again."""
+        return self.plan.refetch
 
     # -- helpers -------------------------------------------------------------
     def _inc(self, key: str, count: int = 1) -> None:
@@ -181,13 +209,30 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/out_of_range")
             return None
         self._inc(f"discovery/{source}/links")
+        if self._exported_before(url):
+            return None
         return scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": source})
+
+    def _exported_before(self, url: str) -> bool:
+        """True (counted once per article) if the state store holds the URL's article."""
+        if self.state is None or self.plan.refetch:
+            return False
+        article_id = article_id_from_url(url)
+        if not article_id or not self.state.is_exported(article_id):
+            return False
+        if article_id not in self._skipped_ids:
+            self._skipped_ids.add(article_id)
+            self._inc("incremental/skipped")
+        return True
 
     # -- discovery -------------------------------------------------------------
     async def start(self):
         plan = self.plan
+        self.state = self.crawler.get_extension(IncrementalState)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
+            if self._exported_before(url):
+                continue
             yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"})
         for path in plan.rss_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_rss)

@@ -1,0 +1,201 @@
+"""Incremental crawls: Scrapy adapters over the state store (newscrawl.state).
+
+- IncrementalState (extension): opens the store when the crawler is built (a corrupt
+  or busy store stops the run there), takes in the rows of crashed runs' feed files,
+  and records every exported article. The spider asks it what was exported before
+  and skips those pages; the dedup pipeline asks it too.
+- DurableFileFeedStorage (FEED_STORAGES for local files): each feed file is recorded
+  in the store before the first row is written, and written unbuffered, so a row the
+  exporter wrote is in the operating system even if the process is killed next.
+
+Order that makes a row "seen" only once it is in the feed: the item is written to
+the feed files (FeedExporter, on item_scraped), the files are fsynced, then the store
+commits. Commits come in batches of NEWSCRAWL_STATE_BATCH_SIZE items and at the end.
+A kill between the feed write and the commit loses nothing and duplicates nothing:
+the next run finds the run unfinished and reads its rows from the feed files first.
+Feeds that are not plain local files (S3, FTP, stdout, postprocessing such as gzip)
+only count at the end, after Scrapy has stored them.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from itemadapter import ItemAdapter
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FileFeedStorage
+
+from newscrawl.items import Article
+from newscrawl.records import FEED_FORMATS, read_feed
+from newscrawl.state import FeedFile, StateStore, StateStoreError
+
+logger = logging.getLogger(__name__)
+
+_LIST_FIELDS = ("keywords", "author_emails", "photos", "related_ids")
+_INT_FIELDS = ("revision", "word_count")
+
+
+def state_path(settings) -> str | None:
+    """The state store's path, or None when incremental state is off."""
+    if not settings.getbool("NEWSCRAWL_STATE_ENABLED"):
+        return None
+    return settings.get("NEWSCRAWL_STATE_PATH") or None
+
+
+def check_state_store(settings) -> None:
+    """Raise StateStoreError if the configured store could not be used now."""
+    if path := state_path(settings):
+        StateStore.check(path)
+
+
+def _is_local_file(uri: str) -> bool:
+    scheme = urlsplit(uri).scheme
+    return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
+
+
+def read_feed_file(feed: FeedFile) -> list[dict]:
+    """A crashed run's feed rows (whatever of them can be read)."""
+    if FEED_FORMATS.get(feed.format) is None:
+        logger.warning("cannot recover rows from %s: format %s is not readable (jsonlines, json, csv)", feed.path, feed.format)
+        return []
+    if not Path(feed.path).is_file():
+        logger.warning("feed file %s of an interrupted run is gone; nothing recovered from it", feed.path)
+        return []
+    try:
+        return list(read_feed(feed.path, feed.format, _LIST_FIELDS, _INT_FIELDS, on_bad=logger.warning))
+    except (OSError, UnicodeDecodeError) as error:
+        logger.warning("feed file %s of an interrupted run cannot be read: %s", feed.path, error)
+        return []
+
+
+def _fsync(path: str) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+class IncrementalState:
+    """The crawl's view of the state store (NEWSCRAWL_STATE_*)."""
+
+    def __init__(self, crawler, store: StateStore, recovered: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.store = store
+        self.recovered = recovered
+        self.known_at_start = store.count()
+        self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_STATE_BATCH_SIZE", 100))
+        feeds = crawler.settings.getdict("FEEDS")
+        # Without a feed nothing is exported, so nothing may be recorded as exported.
+        self.read_only = not feeds
+        self.durable = bool(feeds) and all(
+            _is_local_file(str(uri)) and not options.get("postprocessing") for uri, options in feeds.items()
+        )
+        self.run_id = None if self.read_only else store.begin_run()
+        self.feed_paths: list[str] = []
+        self.pending: list[dict] = []
+        self.reason = "finished"
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        path = state_path(crawler.settings)
+        if path is None:
+            raise NotConfigured("NEWSCRAWL_STATE_ENABLED is off")
+        store = StateStore(path)  # StateStoreError stops the crawl (the crawl command says why first)
+        try:
+            recovered = store.recover_unfinished_runs(read_feed_file)
+        except BaseException:
+            store.close()
+            raise
+        if recovered:
+            logger.warning("state store %s: %d rows of an interrupted run taken from its feed files", path, recovered)
+        extension = cls(crawler, store, recovered)
+        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
+        crawler.signals.connect(extension.item_scraped, signals.item_scraped)
+        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
+        crawler.signals.connect(extension.engine_stopped, signals.engine_stopped)
+        return extension
+
+    def is_exported(self, article_id: str) -> bool:
+        return self.store.is_exported(article_id)
+
+    def register_feed(self, path: str, fmt: str) -> None:
+        """Called by the feed storage before it writes the first row to `path`."""
+        if self.read_only:
+            return
+        self.store.add_feed(self.run_id, path, fmt)
+        self.feed_paths.append(path)
+
+    def spider_opened(self, spider):
+        self.stats.set_value("newscrawl/incremental/known_at_start", self.known_at_start)
+        if self.recovered:
+            self.stats.set_value("newscrawl/incremental/recovered", self.recovered)
+        if self.read_only:
+            logger.warning("no feed configured: exported articles are not recorded in the state store")
+        logger.info("state store %s: %d article versions exported before", self.store.path, self.known_at_start)
+
+    def item_scraped(self, item, spider):
+        if self.read_only or not isinstance(item, Article):
+            return
+        # Commit what earlier items left pending: their rows are in the feed files by
+        # now. This item's own row may not be (handler order), so it waits.
+        if self.durable and len(self.pending) >= self.batch_size:
+            self._commit()
+        self.pending.append(ItemAdapter(item).asdict())
+
+    def spider_closed(self, spider, reason):
+        self.reason = reason
+        if self.durable:
+            self._commit()
+
+    def engine_stopped(self):
+        # All feeds are stored by now (FeedExporter finishes while the spider closes).
+        try:
+            if not self.read_only:
+                self._commit()
+                self.store.finish_run(self.run_id, self.reason)
+        finally:
+            self.store.close()
+
+    def _commit(self) -> None:
+        if not self.pending:
+            return
+        for path in self.feed_paths:
+            if Path(path).is_file():
+                _fsync(path)
+        new = self.store.record(self.pending, self.run_id)
+        self.stats.inc_value("newscrawl/incremental/recorded", new)
+        self.pending.clear()
+
+
+class DurableFileFeedStorage(FileFeedStorage):
+    """Local feed files, written through to the OS and announced to the state store."""
+
+    def __init__(self, uri: str, *, feed_options: dict | None = None, crawler=None):
+        super().__init__(uri, feed_options=feed_options)
+        self.format = (feed_options or {}).get("format", "")
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler, uri: str, *, feed_options: dict | None = None):
+        return cls(uri, feed_options=feed_options, crawler=crawler)
+
+    def open(self, spider):
+        path = Path(self.path).absolute()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Looked up here: FeedExporter builds storages while the extensions are built.
+        state = self.crawler.get_extension(IncrementalState) if self.crawler is not None else None
+        if state is not None:
+            state.register_feed(str(path), self.format)
+        # Unbuffered: every exporter write is a write(2), so a killed crawl leaves
+        # whole rows behind (the exporters write one row per call).
+        handle = open(path, self.write_mode, buffering=0)
+        _fsync(str(path.parent))  # the new directory entry survives a power cut too
+        return handle
+
+
+__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "check_state_store", "state_path"]
