@@ -28,14 +28,11 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from newscrawl.items import Article
+from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
 
 logger = logging.getLogger(__name__)
-
-_LIST_FIELDS = ("keywords", "author_emails", "photos", "related_ids")
-_INT_FIELDS = ("revision", "word_count")
 
 
 def state_path(settings) -> str | None:
@@ -65,7 +62,7 @@ def read_feed_file(feed: FeedFile) -> list[dict]:
         logger.warning("feed file %s of an interrupted run is gone; nothing recovered from it", feed.path)
         return []
     try:
-        return list(read_feed(feed.path, feed.format, _LIST_FIELDS, _INT_FIELDS, on_bad=logger.warning))
+        return list(read_feed(feed.path, feed.format, LIST_FIELDS, INT_FIELDS, on_bad=logger.warning))
     except (OSError, UnicodeDecodeError) as error:
         logger.warning("feed file %s of an interrupted run cannot be read: %s", feed.path, error)
         return []

@@ -32,3 +32,6 @@ class Article:
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
+# Column types, for reading CSV feeds back (lists are JSON arrays there).
+LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type).startswith("list"))
+INT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type) == "int")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -128,12 +129,16 @@ def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()
 
 
 class MirrorServer(ThreadingHTTPServer):
-    """Serves a built site on 127.0.0.1; `requests` counts the paths asked for."""
+    """Serves a built site on 127.0.0.1; `requests` counts the paths asked for.
+
+    `article_delay` (seconds) slows every /view/ page, to stand for a slow site.
+    """
 
     daemon_threads = True
 
-    def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0):
+    def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0, article_delay: float = 0.0):
         self.site = site
+        self.article_delay = article_delay
         self.requests: dict[str, int] = {}
         self._lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
@@ -159,6 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
         path = urlsplit(self.path).path
         with self.server._lock:
             self.server.requests[path] = self.server.requests.get(path, 0) + 1
+        if self.server.article_delay and path.startswith("/view/"):
+            time.sleep(self.server.article_delay)
         content_type, body = self.server.site.get(path, ("text/plain; charset=utf-8", b""))
         status = 200 if path in self.server.site else 404
         if status == 404:

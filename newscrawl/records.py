@@ -106,7 +106,7 @@ def _unguard(text: str) -> str:
 
 
 def _from_csv_row(row: dict, list_fields: Iterable[str], int_fields: Iterable[str]) -> dict:
-    record = {k: _unguard(v) if isinstance(v, str) else v for k, v in row.items() if k is not None}
+    record = {k: _unguard(v) for k, v in row.items()}
     for name in list_fields:
         if record.get(name):
             record[name] = json.loads(record[name])
@@ -140,11 +140,18 @@ def read_feed(path: str | os.PathLike, fmt: str, list_fields: Iterable[str] = ()
                     except ValueError:
                         report(f"{path}: line {number} is not a JSON record")
         elif kind == "csv":
-            for row in csv.DictReader(handle):
-                try:
-                    yield _from_csv_row(row, list_fields, int_fields)
-                except ValueError:
-                    report(f"{path}: a CSV row could not be read")
+            reader = csv.DictReader(handle)
+            try:
+                for row in reader:
+                    if None in row.values() or None in row:
+                        report(f"{path}: line {reader.line_num}: not as many cells as the header (cut off?)")
+                        continue
+                    try:
+                        yield _from_csv_row(row, list_fields, int_fields)
+                    except ValueError:
+                        report(f"{path}: line {reader.line_num}: a cell does not read back")
+            except csv.Error as error:
+                report(f"{path}: line {reader.line_num}: {error}")
         else:
             yield from _json_array_items(handle.read(), str(path), report)
 

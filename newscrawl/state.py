@@ -257,6 +257,12 @@ class StateStore:
             raise
         return new
 
+    def __enter__(self) -> "StateStore":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
     def close(self) -> None:
         db = getattr(self, "db", None)
         if db is not None:

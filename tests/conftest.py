@@ -38,12 +38,19 @@ def serve():
         server.stop()
 
 
-def run_crawl(base_url, *args, cwd, env=None):
-    """`scrapy crawl yonhap` in a subprocess against base_url; returns (status, log)."""
+def crawl_command(base_url, *args, env=None):
+    """The command line and environment of `scrapy crawl yonhap` against base_url."""
     command = [sys.executable, "-W", "error::scrapy.exceptions.ScrapyDeprecationWarning", "-m", "scrapy", "crawl", "yonhap",
                "-s", f"YONHAP_BASE_URL={base_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", "DOWNLOAD_DELAY=0", *args]
-    environment = dict(os.environ, SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    environment.update(SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))
+    return command, environment
+
+
+def run_crawl(base_url, *args, cwd, env=None):
+    """`scrapy crawl yonhap` in a subprocess against base_url; returns (status, log)."""
+    command, environment = crawl_command(base_url, *args, env=env)
     result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
     return result.returncode, result.stderr
 

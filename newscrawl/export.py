@@ -1,0 +1,90 @@
+"""`newscrawl export`: the exported articles as one file, from the state store or
+from feed files; with `latest`, one row per story (no Scrapy import).
+
+A story (story_id) is exported once per version: the original, then (LEAD), (2nd LD)...
+Counting stories means counting one row each: its highest revision, ties broken by
+the later published_at, then the greater article_id (the state store uses the same rule).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
+from newscrawl.records import FORMAT_BY_SUFFIX, read_feed, replacing, write_records
+
+EXPORT_FORMATS = {**FORMAT_BY_SUFFIX, ".parquet": "parquet"}
+
+
+def export_format(path: str | os.PathLike) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXPORT_FORMATS:
+        raise ValueError(f"cannot tell the output format of {str(path)!r}: use one of {', '.join(sorted(EXPORT_FORMATS))}")
+    return EXPORT_FORMATS[suffix]
+
+
+def _version_key(record: dict) -> tuple:
+    return (int(record.get("revision") or 0), record.get("published_at") or "", record.get("article_id") or "")
+
+
+def _row_order(record: dict) -> tuple:
+    return (record.get("published_at") or "", record.get("story_id") or "", *_version_key(record))
+
+
+def select_records(records: Iterable[dict], latest: bool) -> list[dict]:
+    """Rows from feed files: each article version once (the last crawled copy), or
+    with latest=True each story once (its highest revision); in published order."""
+    versions: dict[str, dict] = {}
+    for record in records:
+        article_id = record.get("article_id")
+        if not article_id:
+            continue
+        known = versions.get(article_id)
+        if known is None or (record.get("crawled_at") or "") >= (known.get("crawled_at") or ""):
+            versions[article_id] = record
+    chosen = versions.values()
+    if latest:
+        stories: dict[str, dict] = {}
+        for record in chosen:
+            story = record.get("story_id") or record["article_id"][:15]
+            if story not in stories or _version_key(record) > _version_key(stories[story]):
+                stories[story] = record
+        chosen = stories.values()
+    return sorted(chosen, key=_row_order)
+
+
+def read_feed_files(paths: Iterable[str | os.PathLike], on_bad) -> Iterator[dict]:
+    """The records of feed files (.jsonl, .json, .csv by suffix)."""
+    for path in paths:
+        fmt = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise ValueError(f"{path}: not a feed file (.jsonl, .json or .csv)")
+        yield from read_feed(path, fmt, LIST_FIELDS, INT_FIELDS, on_bad=on_bad)
+
+
+def _parquet_table(records: Iterable[dict]):
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ValueError("writing .parquet needs pyarrow: pip install 'newscrawl[parquet]'") from None
+    text = pa.string()
+    types = {name: text for name in ARTICLE_FIELDS}
+    types.update(revision=pa.int64(), word_count=pa.int64(), keywords=pa.list_(text), author_emails=pa.list_(text),
+                 related_ids=pa.list_(text), photos=pa.list_(pa.struct([("url", text), ("caption", text)])))
+    schema = pa.schema([(name, types[name]) for name in ARTICLE_FIELDS])
+    return pa.Table.from_pylist([{k: r.get(k) for k in ARTICLE_FIELDS} for r in records], schema=schema)
+
+
+def write_export(path: str | os.PathLike, records: Iterable[dict], neutralize_formulas: bool = True) -> int:
+    """Write records to path (format by suffix) atomically; returns how many."""
+    fmt = export_format(path)
+    if fmt == "parquet":
+        table = _parquet_table(records)
+        import pyarrow.parquet as pq
+
+        with replacing(path, "wb") as handle:
+            pq.write_table(table, handle)
+        return table.num_rows
+    with replacing(path) as handle:
+        return write_records(handle, records, fmt, ARTICLE_FIELDS, neutralize_formulas)

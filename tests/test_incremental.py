@@ -1,0 +1,213 @@
+"""Incremental crawls against the mirror: skip what was exported, follow revisions,
+survive kill -9 and pause/resume, refuse a broken state store."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import DISALLOWED_ID, DISALLOWED_PAGE, REAL_PAGES, crawl_command, run_crawl, stats_from_log
+from newscrawl.items import INT_FIELDS, LIST_FIELDS
+from newscrawl.mirror import MirrorServer, build_site, load_articles
+from newscrawl.records import read_feed
+from newscrawl.state import StateStore
+
+REAL_IDS = sorted(p.stem for p in REAL_PAGES)
+STATE = Path("data", "state", "newscrawl.sqlite3")
+# A (LEAD) version of a real story: same story_id, version 51 instead of 00.
+ORIGINAL_ID, LEAD_ID = "AEN20230419004700315", "AEN20230419004751315"
+
+
+def lead_version_page() -> bytes:
+    page = next(p for p in REAL_PAGES if p.stem == ORIGINAL_ID).read_bytes()
+    return (page.replace(ORIGINAL_ID.encode(), LEAD_ID.encode())
+            .replace(b'<h1 class="tit" data-cid="">Top KBO', b'<h1 class="tit" data-cid="">(LEAD) Top KBO')
+            .replace(b"<title>Top KBO", b"<title>(LEAD) Top KBO"))
+
+
+def start_mirror(extra_pages=(), article_delay=0.0) -> MirrorServer:
+    articles = load_articles([*REAL_PAGES, DISALLOWED_PAGE])
+    site = build_site(articles, [DISALLOWED_ID])
+    for path, body in extra_pages:
+        site[path] = ("text/html; charset=utf-8", body)
+    server = MirrorServer(site, article_delay=article_delay)
+    return server.start()
+
+
+def feed_rows(directory: Path) -> list[dict]:
+    rows = []
+    for path in sorted(directory.rglob("*")):
+        fmt = {".jsonl": "jsonl", ".json": "json", ".csv": "csv"}.get(path.suffix)
+        if fmt:
+            rows += list(read_feed(path, fmt, LIST_FIELDS, INT_FIELDS))
+    return rows
+
+
+def test_second_run_fetches_no_known_article_and_new_revisions_are_exported(tmp_path):
+    server = start_mirror()
+    try:
+        status, log = run_crawl(server.base_url, cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        first = stats_from_log(log)
+        assert first["newscrawl/incremental/recorded"] == 11
+        assert first["newscrawl/incremental/known_at_start"] == 0
+        assert "did not exist: started empty" in log
+        requests_after_first = dict(server.requests)
+
+        status, log = run_crawl(server.base_url, cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        second = stats_from_log(log)
+        # RSS, sitemap and listing are read again; no article page is requested.
+        for path, count in server.requests.items():
+            if path.startswith("/view/"):
+                assert count == requests_after_first[path], path
+            elif path != "/robots.txt":
+                assert count == requests_after_first[path] + 1, path
+        assert second["newscrawl/incremental/skipped"] == 11  # once per article, not per link
+        assert second["newscrawl/incremental/known_at_start"] == 11
+        assert "item_scraped_count" not in second
+    finally:
+        server.stop()
+
+    # The site publishes a (LEAD) version of one story: only it is fetched and exported.
+    server = start_mirror([(f"/view/{LEAD_ID}", lead_version_page())])
+    try:
+        # The mirror's feeds do not list it; an explicit URL stands for a feed entry.
+        status, log = run_crawl(server.base_url, "-a", f"urls={server.base_url}/view/{LEAD_ID},"
+                                f"{server.base_url}/view/{ORIGINAL_ID}", cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        assert server.requests == {"/robots.txt": 1, f"/view/{LEAD_ID}": 1}
+        third = stats_from_log(log)
+        assert third["item_scraped_count"] == 1 and third["newscrawl/incremental/skipped"] == 1
+    finally:
+        server.stop()
+
+    rows = feed_rows(tmp_path / "data" / "feeds")
+    assert sorted(r["article_id"] for r in rows) == sorted([*REAL_IDS, LEAD_ID])
+    lead = next(r for r in rows if r["article_id"] == LEAD_ID)
+    assert (lead["story_id"], lead["revision"], lead["headline_prefix"]) == ("AEN202304190047", 1, "(LEAD)")
+
+    # The latest view: one row per story, the (LEAD) in place of the original.
+    for source in ([], sorted(str(p) for p in (tmp_path / "data" / "feeds").glob("*.jsonl"))):
+        result = subprocess.run([sys.executable, "-m", "newscrawl", "export", "--latest", "-o", "stories.jsonl", *source],
+                                cwd=tmp_path, capture_output=True, text=True, env=crawl_command("")[1])
+        assert result.returncode == 0, result.stderr
+        latest = [json.loads(line) for line in (tmp_path / "stories.jsonl").read_text().splitlines()]
+        assert sorted(r["article_id"] for r in latest) == sorted([LEAD_ID, *(i for i in REAL_IDS if i != ORIGINAL_ID)])
+        assert "11 stories (latest revision of each)" in result.stderr
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "export", "-o", "all.csv"], cwd=tmp_path,
+                            capture_output=True, text=True, env=crawl_command("")[1])
+    assert result.returncode == 0 and "12 article versions" in result.stderr
+
+
+def test_explicit_urls_are_skipped_when_exported_unless_refetch(tmp_path):
+    server = start_mirror()
+    try:
+        urls = f"urls={server.base_url}/view/{REAL_IDS[0]},https://m-en.yna.co.kr/view/{REAL_IDS[1]}?input=x"
+        status, log = run_crawl(server.base_url, "-a", urls, "-O", "a.jsonl", cwd=tmp_path)
+        assert status == 0 and stats_from_log(log)["item_scraped_count"] == 2
+        status, log = run_crawl(server.base_url, "-a", urls, "-O", "b.jsonl", cwd=tmp_path)
+        assert status == 0 and stats_from_log(log)["newscrawl/incremental/skipped"] == 2
+        assert (tmp_path / "b.jsonl").read_text() == ""
+        assert server.requests[f"/view/{REAL_IDS[0]}"] == 1
+        status, log = run_crawl(server.base_url, "-a", urls, "-a", "refetch=yes", "-O", "c.jsonl", cwd=tmp_path)
+        assert status == 0 and stats_from_log(log)["item_scraped_count"] == 2
+        assert server.requests[f"/view/{REAL_IDS[0]}"] == 2
+        status, log = run_crawl(server.base_url, "-a", urls, "-a", "refetch=maybe", cwd=tmp_path)
+        assert status == 2 and "refetch must be true or false, got 'maybe'" in log
+    finally:
+        server.stop()
+    with StateStore(tmp_path / STATE, lock=False, create=False) as store:
+        assert store.count() == 2
+
+
+def test_a_corrupt_or_busy_state_store_stops_the_crawl_before_any_request(tmp_path, mirror):
+    state = tmp_path / STATE
+    state.parent.mkdir(parents=True)
+    state.write_bytes(b"not a database " * 500)
+    status, log = run_crawl(mirror.base_url, cwd=tmp_path)
+    assert status == 1
+    assert "crawl not started: state store" in log and "is not a usable newscrawl state database" in log
+    assert "move it aside" in log
+    assert "Traceback" not in log
+    assert mirror.requests == {}
+    assert state.read_bytes() == b"not a database " * 500  # left for the user to inspect
+
+    state.unlink()
+    with StateStore(state):  # another crawl holds it
+        status, log = run_crawl(mirror.base_url, cwd=tmp_path)
+    assert status == 1 and "another crawl is using the state store" in log
+    assert "Traceback" not in log and mirror.requests == {}
+
+
+def wait_for_rows(path_glob, directory: Path, minimum: int, process, timeout=60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the crawl ended before it could be interrupted"
+        files = list(directory.glob(path_glob))
+        if files and len(feed_rows(directory)) >= minimum:
+            return
+        time.sleep(0.05)
+    raise AssertionError("no rows appeared")
+
+
+@pytest.mark.parametrize("fmt,batch", [("jsonlines", 2), ("csv", 100), ("json", 3)])
+def test_kill_9_mid_crawl_then_rerun_exports_every_article_exactly_once(tmp_path, fmt, batch):
+    suffix = {"jsonlines": "jsonl", "csv": "csv", "json": "json"}[fmt]
+    feeds = json.dumps({f"out/%(time)s.{suffix}": {"format": fmt}})
+    args = ("-s", f"FEEDS={feeds}", "-s", f"NEWSCRAWL_STATE_BATCH_SIZE={batch}", "-s", "CONCURRENT_REQUESTS=1")
+    server = start_mirror(article_delay=0.3)
+    try:
+        command, env = crawl_command(server.base_url, *args)
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for_rows(f"*.{suffix}", tmp_path / "out", 5, process)
+        finally:
+            process.kill()
+            process.communicate()
+        interrupted = feed_rows(tmp_path / "out")
+        assert 5 <= len(interrupted) < 11
+
+        server.article_delay = 0
+        status, log = run_crawl(server.base_url, *args, cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        stats = stats_from_log(log)
+    finally:
+        server.stop()
+    assert stats["newscrawl/incremental/known_at_start"] == len(interrupted)
+    if batch > len(interrupted):  # nothing was committed before the kill: all recovered from the feed
+        assert stats["newscrawl/incremental/recovered"] == len(interrupted)
+        assert f"{len(interrupted)} rows of an interrupted run taken from its feed files" in log
+    assert len(list((tmp_path / "out").glob(f"*.{suffix}"))) == 2
+    assert sorted(r["article_id"] for r in feed_rows(tmp_path / "out")) == REAL_IDS
+
+
+def test_pause_and_resume_with_jobdir(tmp_path):
+    args = ("-s", "JOBDIR=job", "-s", "CONCURRENT_REQUESTS=1", "-a", "discover=rss")
+    server = start_mirror(article_delay=0.3)
+    try:
+        command, env = crawl_command(server.base_url, *args)
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True)
+        wait_for_rows("*.jsonl", tmp_path / "data" / "feeds", 3, process)
+        process.send_signal(signal.SIGINT)  # Ctrl-C once: finish what is in flight, keep the queue
+        _, log = process.communicate(timeout=60)
+        assert process.returncode == 0, log[-3000:]
+        assert "'finish_reason': 'shutdown'" in log
+        paused = feed_rows(tmp_path / "data" / "feeds")
+        assert 3 <= len(paused) < 11
+        assert (tmp_path / "job" / "requests.queue").is_dir()
+
+        server.article_delay = 0
+        status, log = run_crawl(server.base_url, *args, cwd=tmp_path)
+        assert status == 0, log[-3000:]
+    finally:
+        server.stop()
+    assert "'finish_reason': 'finished'" in log
+    assert server.requests["/RSS/news.xml"] == 1  # resumed from the queue, not rediscovered
+    assert sorted(r["article_id"] for r in feed_rows(tmp_path / "data" / "feeds")) == REAL_IDS
+    assert all(server.requests[f"/view/{i}"] == 1 for i in REAL_IDS)

@@ -1,0 +1,165 @@
+"""The state store, feed reading and `newscrawl export`, without a crawl."""
+import json
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from newscrawl.export import select_records
+from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
+from newscrawl.records import read_feed, render
+from newscrawl.state import SCHEMA_VERSION, FeedFile, StateStore, StateStoreError, content_hash
+
+
+def record(article_id, revision=0, published="2023-04-19T10:00:00+09:00", **extra):
+    base = {name: "" for name in ARTICLE_FIELDS}
+    base.update(article_id=article_id, story_id=article_id[:15], revision=revision, published_at=published,
+                keywords=["a", "b"], photos=[{"url": "https://img/x.jpg", "caption": "=cap, with comma"}],
+                author_emails=[], related_ids=[], word_count=3, headline=f"headline {article_id}", **extra)
+    return base
+
+
+ORIGINAL = record("AEN20230419004700315")
+LEAD = record("AEN20230419004751315", revision=1, published="2023-04-19T12:00:00+09:00")
+OTHER = record("AEN20230419002000320", published="2023-04-19T09:00:00+09:00")
+
+
+def test_store_records_versions_and_latest_view(tmp_path):
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        run = store.begin_run()
+        assert store.record([ORIGINAL, OTHER], run) == 2
+        assert store.record([dict(ORIGINAL, crawled_at="later")], run) == 0  # an update, not a new version
+        assert store.record([LEAD], run) == 1
+        assert store.is_exported(LEAD["article_id"]) and not store.is_exported("AEN20230419999900315")
+        assert [r["article_id"] for r in store.records()] == [OTHER["article_id"], ORIGINAL["article_id"], LEAD["article_id"]]
+        assert [r["article_id"] for r in store.records(latest=True)] == [OTHER["article_id"], LEAD["article_id"]]
+        assert next(store.records(latest=True)) == OTHER  # the whole record comes back
+        row = store.db.execute("SELECT content_hash, first_seen, last_seen FROM articles WHERE article_id = ?",
+                               (ORIGINAL["article_id"],)).fetchone()
+        assert row[0] == content_hash(ORIGINAL) == content_hash(dict(ORIGINAL, crawled_at="later"))
+        assert content_hash(dict(ORIGINAL, body="changed")) != row[0]
+
+
+def test_latest_from_feed_rows_uses_the_same_rule():
+    rows = [LEAD, ORIGINAL, OTHER, dict(ORIGINAL)]
+    assert [r["article_id"] for r in select_records(rows, latest=True)] == [OTHER["article_id"], LEAD["article_id"]]
+    assert [r["article_id"] for r in select_records(rows, latest=False)] == [
+        OTHER["article_id"], ORIGINAL["article_id"], LEAD["article_id"]]
+    # Same revision twice (an id outside the 00/5N scheme): the later one wins.
+    twin = record("AEN20230419004702315", revision=1, published="2023-04-19T13:00:00+09:00")
+    assert select_records([LEAD, twin], latest=True) == [twin]
+
+
+@pytest.mark.parametrize("content,message", [
+    (b"SQLite format 3\x00" + b"\x00" * 200, "is not a usable newscrawl state database"),
+    (b"garbage" * 1000, "is not a usable newscrawl state database"),
+])
+def test_corrupt_store_is_refused_and_left_alone(tmp_path, content, message):
+    path = tmp_path / "s.sqlite3"
+    path.write_bytes(content)
+    with pytest.raises(StateStoreError, match=message):
+        StateStore(path)
+    assert path.read_bytes() == content
+
+
+def test_foreign_and_newer_databases_are_refused(tmp_path):
+    foreign = tmp_path / "foreign.sqlite3"
+    sqlite3.connect(foreign).executescript("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+    with pytest.raises(StateStoreError, match="holds no newscrawl tables"):
+        StateStore(foreign)
+    newer = tmp_path / "newer.sqlite3"
+    StateStore(newer).close()
+    connection = sqlite3.connect(newer)
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    with pytest.raises(StateStoreError, match="newer than this newscrawl understands"):
+        StateStore(newer)
+
+
+def test_one_crawl_at_a_time_and_check_creates_nothing(tmp_path):
+    path = tmp_path / "deep" / "s.sqlite3"
+    StateStore.check(path)
+    assert not path.exists()
+    with StateStore(path):
+        with pytest.raises(StateStoreError, match="another crawl is using"):
+            StateStore(path)
+        StateStore(path, lock=False, create=False).close()  # readers are welcome
+    StateStore(path).close()
+
+
+def cut(text: str, marker: str) -> str:
+    """text cut off in the middle of the record holding marker (a killed writer)."""
+    return text[:text.index(marker) + 5]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_feeds_cut_off_part_way_give_their_whole_records(tmp_path, fmt):
+    def read_text(text, on_bad=None):
+        path = tmp_path / f"feed.{fmt}"
+        path.write_text(text, encoding="utf-8", newline="")
+        return list(read_feed(path, fmt, LIST_FIELDS, INT_FIELDS, on_bad=on_bad))
+
+    text = render([ORIGINAL, OTHER, LEAD], fmt, ARTICLE_FIELDS)
+    assert read_text(text) == [ORIGINAL, OTHER, LEAD]
+    problems = []
+    partial = read_text(cut(text, LEAD["article_id"]), problems.append)
+    assert partial == [ORIGINAL, OTHER]
+    assert len(problems) == 1
+
+
+def test_recovery_takes_rows_of_unfinished_runs_only(tmp_path):
+    feed = tmp_path / "run1.jsonl"
+    feed.write_text(render([ORIGINAL, OTHER], "jsonl", ARTICLE_FIELDS) + '{"article_id": "AEN2023', encoding="utf-8")
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        run = store.begin_run()
+        store.add_feed(run, str(feed), "jsonlines")
+        store.record([ORIGINAL], run)
+    # the process died here: the run never finished
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        assert store.unfinished_feeds() == [FeedFile(run, str(feed), "jsonlines")]
+        recovered = store.recover_unfinished_runs(lambda f: read_feed(f.path, "jsonl"))
+        assert recovered == 1 and store.count() == 2
+        assert store.unfinished_feeds() == []
+
+
+def newscrawl(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "newscrawl", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_export_formats_and_parquet(tmp_path):
+    pyarrow_parquet = pytest.importorskip("pyarrow.parquet")
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        store.record([ORIGINAL, LEAD, OTHER], store.begin_run())
+    for name in ("latest.csv", "latest.json", "latest.jsonl", "latest.parquet"):
+        result = newscrawl("export", "--latest", "--state", "s.sqlite3", "-o", name, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "2 stories" in result.stderr
+    assert [r["article_id"] for r in json.loads((tmp_path / "latest.json").read_text())] == [OTHER["article_id"], LEAD["article_id"]]
+    table = pyarrow_parquet.read_table(tmp_path / "latest.parquet")
+    assert table.column_names == list(ARTICLE_FIELDS)
+    rows = table.to_pylist()
+    assert rows[1]["article_id"] == LEAD["article_id"] and rows[1]["revision"] == 1
+    assert rows[1]["keywords"] == ["a", "b"] and rows[1]["photos"] == LEAD["photos"]
+    # The CSV guards the caption cell and reads back as the same records.
+    csv_text = (tmp_path / "latest.csv").read_text(encoding="utf-8")
+    assert '"[{""url"": ""https://img/x.jpg"", ""caption"": ""=cap, with comma""}]"' in csv_text
+    result = newscrawl("export", "--latest", "-o", "again.jsonl", "latest.csv", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [json.loads(line) for line in (tmp_path / "again.jsonl").read_text().splitlines()] == [OTHER, LEAD]
+
+
+def test_export_errors_are_one_line_and_write_nothing(tmp_path):
+    (tmp_path / "keep.csv").write_text("old\n")
+    cases = [
+        (("-o", "keep.csv"), 1, "state store data/state/newscrawl.sqlite3 does not exist"),
+        (("-o", "keep.csv", "missing.jsonl"), 1, "missing.jsonl: no such feed file"),
+        (("-o", "out.xlsx", "keep.csv"), 2, "cannot tell the output format of 'out.xlsx'"),
+        (("-o", "nodir/out.csv", "keep.csv"), 2, "the output directory does not exist"),
+        (("-o", "keep.csv", "keep.csv"), 1, "no articles in 1 feed file(s); keep.csv not written"),
+    ]
+    for args, status, message in cases:
+        result = newscrawl("export", *args, cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (status, ""), args
+        assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
+    assert (tmp_path / "keep.csv").read_text() == "old\n"
