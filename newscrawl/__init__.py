@@ -1,5 +1,7 @@
 """newscrawl: Yonhap News Agency English site to clean article feeds."""
 
+__version__ = "0.2.0"
+
 
 def extract_article(html, url=""):
     """The finished Article of one page (see newscrawl.processing.extract_article)."""
@@ -8,4 +10,4 @@ def extract_article(html, url=""):
     return extract(html, url)
 
 
-__all__ = ["extract_article"]
+__all__ = ["__version__", "extract_article"]

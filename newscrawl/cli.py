@@ -1,5 +1,6 @@
 """The `newscrawl` command: clean text dumps, extract pages, export the state store or
-feed files (one row per story with --latest), run the demo crawl."""
+feed files (one row per story with --latest), schedule crawls on scrapyd (trigger,
+schedule, jobs), run the demo crawl."""
 from __future__ import annotations
 
 import argparse
@@ -158,6 +159,116 @@ def command_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values or []:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{option} takes NAME=VALUE, got {value!r}")
+        pairs[name] = rest
+    return pairs
+
+
+def _trigger_from_args(args: argparse.Namespace):
+    """The Trigger the service commands share; ValueError for a bad option or spider argument."""
+    import os
+
+    from scrapy.settings import Settings
+
+    from newscrawl.service import DEFAULT_URL, ScrapydClient, Trigger, read_credentials
+    from newscrawl.spiders.yonhap import YonhapSpider
+
+    arguments, settings = _pairs(args.argument, "-a"), _pairs(args.setting, "-s")
+    if args.spider == YonhapSpider.name:
+        # The crawl would reject bad arguments only once scrapyd runs it: check them now.
+        project = Settings()
+        project.setmodule("newscrawl.settings", priority="project")
+        project.setdict(settings, priority="cmdline")
+        YonhapSpider.check_arguments(project, **arguments)
+    credentials = read_credentials(args.auth_file)
+    if credentials is None:
+        print(f"{PROG} {args.command}: no scrapyd credentials (SCRAPYD_USERNAME and SCRAPYD_PASSWORD, "
+              "or --auth-file): calling scrapyd without authentication", file=sys.stderr)
+    client = ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, credentials)
+    return Trigger(client, args.project, args.spider, arguments, settings)
+
+
+def _service_logging() -> None:
+    import logging
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
+
+
+def command_trigger(args: argparse.Namespace) -> int:
+    from newscrawl.service import ScrapydError
+
+    _service_logging()
+    try:
+        trigger = _trigger_from_args(args)
+    except ValueError as error:
+        print(f"{PROG} trigger: {error}", file=sys.stderr)
+        return 2
+    try:
+        outcome = trigger()
+    except ScrapydError as error:
+        print(f"{PROG} trigger: {error}", file=sys.stderr)
+        return 1
+    print(outcome)
+    return 0
+
+
+def command_schedule(args: argparse.Namespace) -> int:
+    _service_logging()
+    if bool(args.cron) == bool(args.every):
+        print(f"{PROG} schedule: give one of --cron or --every", file=sys.stderr)
+        return 2
+    try:
+        trigger = _trigger_from_args(args)
+        retry_delays = [float(part) for part in args.retry_delays.split(",") if part.strip()]
+        from newscrawl.service import run_service
+
+        if args.cron:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(args.cron)  # a bad expression fails here, not at the first tick
+        if args.every is not None and args.every <= 0:
+            raise ValueError("--every takes a number of seconds above 0")
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(args.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {args.timezone!r}") from None
+    except ImportError:
+        print(f"{PROG} schedule: needs APScheduler: pip install 'newscrawl[service]'", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"{PROG} schedule: {error}", file=sys.stderr)
+        return 2
+    return run_service(trigger, cron=args.cron, every=args.every, timezone=args.timezone, retry_delays=retry_delays)
+
+
+def command_jobs(args: argparse.Namespace) -> int:
+    import json
+    import os
+
+    from newscrawl.service import DEFAULT_URL, ScrapydClient, ScrapydError, find_reports, format_job_rows, job_rows, read_credentials
+
+    try:
+        client = ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, read_credentials(args.auth_file))
+        jobs = client.list_jobs(args.project)
+    except (ValueError, ScrapydError) as error:
+        print(f"{PROG} jobs: {error}", file=sys.stderr)
+        return 1
+    data_dir = args.data_dir or os.environ.get("NEWSCRAWL_DATA_DIR", "data")
+    rows = job_rows(jobs, find_reports(data_dir))[: args.limit]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print(format_job_rows(rows))
+    return 0
+
+
 def command_demo(args: argparse.Namespace) -> int:
     import os
     import subprocess
@@ -235,6 +346,53 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--state", metavar="PATH", help="state store (default: $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
     export.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")
     export.set_defaults(handler=command_export)
+
+    def scrapyd_options(command, what_spider=True):
+        command.add_argument("--url", help="scrapyd address (default: $NEWSCRAWL_SCRAPYD_URL or http://127.0.0.1:6800)")
+        command.add_argument("--auth-file", metavar="PATH",
+                             help="file with one line user:password (default: $SCRAPYD_USERNAME and $SCRAPYD_PASSWORD)")
+        command.add_argument("--project", default="newscrawl", help="scrapyd project (default: %(default)s)")
+        if what_spider:
+            command.add_argument("--spider", default="yonhap", help="spider (default: %(default)s)")
+            command.add_argument("-a", dest="argument", action="append", metavar="NAME=VALUE",
+                                 help="spider argument, as for scrapy crawl (checked before scheduling)")
+            command.add_argument("-s", dest="setting", action="append", metavar="NAME=VALUE", help="Scrapy setting for the job")
+
+    trigger = commands.add_parser(
+        "trigger",
+        help="schedule one crawl on scrapyd unless one is pending or running (for cron)",
+        description="Ask scrapyd (schedule.json) for one crawl, unless a job of the spider is still pending or "
+        "running. Prints 'scheduled JOB' or 'skipped: ...'. Exit 1 when scrapyd fails, 2 for bad options.",
+    )
+    scrapyd_options(trigger)
+    trigger.set_defaults(handler=command_trigger)
+
+    schedule = commands.add_parser(
+        "schedule",
+        help="the recurring scheduler service: crawl on scrapyd on a cron schedule",
+        description="Run until SIGTERM/Ctrl-C, scheduling a crawl on scrapyd at each tick of a cron expression "
+        "(in Asia/Seoul time by default) or every N seconds. A tick is skipped while a job of the spider is "
+        "pending or running; while scrapyd is down the tick is retried with backoff.",
+    )
+    scrapyd_options(schedule)
+    schedule.add_argument("--cron", metavar="'MIN HOUR DOM MON DOW'", help="e.g. '*/15 * * * *' for every 15 minutes")
+    schedule.add_argument("--every", type=float, metavar="SECONDS", help="a fixed interval instead of --cron")
+    schedule.add_argument("--timezone", default="Asia/Seoul", help="time zone of --cron (default: %(default)s)")
+    schedule.add_argument("--retry-delays", default="5,15,45", metavar="S,S,...",
+                          help="seconds to wait before each retry while scrapyd is down (default: %(default)s)")
+    schedule.set_defaults(handler=command_schedule)
+
+    jobs = commands.add_parser(
+        "jobs",
+        help="recent scrapyd jobs with state, item count, health and feed",
+        description="List the project's scrapyd jobs (listjobs.json), with each finished job's item count, health "
+        "and feed file from its run report under the data directory.",
+    )
+    scrapyd_options(jobs, what_spider=False)
+    jobs.add_argument("--data-dir", help="where the crawls write (default: $NEWSCRAWL_DATA_DIR or data)")
+    jobs.add_argument("--limit", type=int, default=20, help="show at most this many jobs (default: %(default)s)")
+    jobs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    jobs.set_defaults(handler=command_jobs)
 
     demo = commands.add_parser(
         "demo",

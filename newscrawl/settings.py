@@ -28,7 +28,12 @@ NEWSCRAWL_CSV_FORMULA_GUARD = True
 NEWSCRAWL_STATE_ENABLED = True
 NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH", default_state_path(NEWSCRAWL_DATA_DIR))
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
-EXTENSIONS = {"newscrawl.incremental.IncrementalState": 500}
+EXTENSIONS = {
+    "newscrawl.incremental.IncrementalState": 500,
+    # After the monitors (their checks go into it); writes one JSON per run by the feed.
+    "newscrawl.report.RunReport": 900,
+}
+NEWSCRAWL_REPORT_ENABLED = True
 # Local feed files: unbuffered, announced to the state store before the first row.
 FEED_STORAGES = {
     "": "newscrawl.incremental.DurableFileFeedStorage",
@@ -69,10 +74,11 @@ ITEM_PIPELINES = {
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
 FEED_EXPORTERS = {"csv": "newscrawl.exporters.ArticleCsvItemExporter"}
-# One JSON Lines file per run under the data directory; `-o`/`-O` on the command
-# line replaces this.
+# One JSON Lines file per run under the data directory, named with the start time
+# and the scrapyd job id ("local" outside scrapyd); `-o`/`-O` replaces this.
+FEED_URI_PARAMS = "newscrawl.feeds.feed_uri_params"
 FEEDS = {
-    os.path.join(NEWSCRAWL_DATA_DIR, "feeds", "%(name)s-%(time)s.jsonl"): {"format": "jsonlines"},
+    os.path.join(NEWSCRAWL_DATA_DIR, "feeds", "%(name)s-%(time)s-%(job)s.jsonl"): {"format": "jsonlines"},
 }
 
 LOG_LEVEL = "INFO"

@@ -30,6 +30,7 @@ import scrapy
 from dateutil.parser import isoparse
 from scrapy.http import TextResponse
 
+import newscrawl
 from newscrawl.ids import article_id_from_url, explicit_url, fetch_url, on_site
 from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
@@ -96,8 +97,9 @@ def _comma_list(value: str | None) -> list[str]:
 
 
 def plan_from_arguments(settings, since=None, until=None, sections=None, urls=None, urls_file=None,
-                        max_pages=None, discover=None, refetch=None, **unknown) -> CrawlPlan:
-    """Check the spider arguments; ValueError says what is wrong."""
+                        max_pages=None, discover=None, refetch=None, _job=None, **unknown) -> CrawlPlan:
+    """Check the spider arguments; ValueError says what is wrong. (`_job` is the job
+    id scrapyd passes to every crawl; feed and report names carry it.)"""
     if unknown:
         names = ", ".join(sorted(unknown))
         raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, discover, refetch")
@@ -228,6 +230,8 @@ class YonhapSpider(scrapy.Spider):
     # -- discovery -------------------------------------------------------------
     async def start(self):
         plan = self.plan
+        # Which code runs: under scrapyd, the deployed egg's path shows here.
+        logger.info("newscrawl %s from %s", newscrawl.__version__, Path(newscrawl.__file__).parent)
         self.state = self.crawler.get_extension(IncrementalState)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")

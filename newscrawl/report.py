@@ -1,0 +1,131 @@
+"""The run report: one JSON file per crawl, next to its feed (docs/monitoring.md).
+
+What ran (job id, spider, arguments, version), what came out (items, drops, feed
+files, the newscrawl/* stats) and whether the run was healthy: the health monitors
+(newscrawl.monitors) hand their checks to this extension before it writes. The
+report of a feed `data/feeds/yonhap-<time>-<job>.jsonl` is
+`data/feeds/yonhap-<time>-<job>.report.json`; a run without a local feed file writes
+`<NEWSCRAWL_DATA_DIR>/reports/<spider>-<time>-<job>.report.json`. `newscrawl jobs`
+reads these files to show each scrapyd job's item count, feed and health.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
+
+import newscrawl
+from newscrawl.feeds import job_id
+from newscrawl.records import replacing
+
+logger = logging.getLogger(__name__)
+
+REPORT_SUFFIX = ".report.json"
+# Scrapy's own stats that say how a run went; all newscrawl/* stats are kept too.
+_SCRAPY_STATS = (
+    "item_scraped_count", "item_dropped_count", "response_received_count", "downloader/request_count",
+    "log_count/ERROR", "log_count/CRITICAL", "log_count/WARNING", "retry/count", "retry/max_reached",
+    "robotstxt/forbidden", "elapsed_time_seconds", "memusage/max", "spider_exceptions/count",
+    "httperror/response_ignored_count", "downloader/response_status_count/200",
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def report_stats(stats: dict) -> dict:
+    """The stats a report keeps, JSON-ready."""
+    kept = {}
+    for key in sorted(stats):
+        if key.startswith(("newscrawl/", "spidermon/", "downloader/exception_type_count/",
+                           "downloader/response_status_count/", "item_dropped_reasons_count/")) or key in _SCRAPY_STATS:
+            value = stats[key]
+            kept[key] = value.isoformat() if isinstance(value, datetime) else value
+    return kept
+
+
+class RunReport:
+    """Writes the run's report at spider close (NEWSCRAWL_REPORT_ENABLED)."""
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.started_at = utc_now()
+        self.checks: list[dict] = []
+        self.path: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("NEWSCRAWL_REPORT_ENABLED", True):
+            raise NotConfigured("NEWSCRAWL_REPORT_ENABLED is off")
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
+        return extension
+
+    def add_checks(self, checks: list[dict]) -> None:
+        """The health monitors' outcome: [{"name", "passed", "message", ...}]."""
+        self.checks.extend(checks)
+
+    @property
+    def failed_checks(self) -> list[dict]:
+        return [check for check in self.checks if not check.get("passed")]
+
+    def _feed_files(self) -> list[dict]:
+        exporter = self.crawler.get_extension(FeedExporter)
+        files = []
+        for slot in getattr(exporter, "slots", []) if exporter else []:
+            path = getattr(slot.storage, "path", None) if isinstance(slot.storage, FileFeedStorage) else None
+            files.append({"uri": slot.uri, "path": str(Path(path).absolute()) if path else None,
+                          "format": slot.format, "items": slot.itemcount})
+        return files
+
+    def _report_path(self, spider, feeds: list[dict]) -> Path:
+        for feed in feeds:
+            if feed["path"]:
+                path = Path(feed["path"])
+                return path.with_name(path.name.rsplit(".", 1)[0] + REPORT_SUFFIX)
+        data_dir = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
+        stamp = self.started_at.isoformat().replace(":", "-")
+        return (data_dir / "reports" / f"{spider.name}-{stamp}-{job_id(spider)}{REPORT_SUFFIX}").absolute()
+
+    def build(self, spider, reason: str) -> dict:
+        stats = self.crawler.stats.get_stats()
+        feeds = self._feed_files()
+        failed = self.failed_checks
+        return {
+            "job": job_id(spider),
+            "spider": spider.name,
+            "arguments": dict(getattr(spider, "_arguments", {})),
+            "newscrawl_version": newscrawl.__version__,
+            "base_url": self.crawler.settings.get("YONHAP_BASE_URL"),
+            "started_at": self.started_at.isoformat(),
+            "finished_at": utc_now().isoformat(),
+            "finish_reason": reason,
+            "items_exported": stats.get("item_scraped_count", 0),
+            "items_dropped": stats.get("item_dropped_count", 0),
+            "feeds": feeds,
+            "healthy": (not failed) if self.checks else None,
+            "failed_checks": [check["name"] for check in failed],
+            "checks": self.checks,
+            "stats": report_stats(stats),
+        }
+
+    def spider_closed(self, spider, reason):
+        report = self.build(spider, reason)
+        path = self._report_path(spider, report["feeds"])
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with replacing(path) as handle:
+                json.dump(report, handle, ensure_ascii=False, indent=2, default=str)
+                handle.write("\n")
+        except OSError as error:
+            logger.error("run report %s not written: %s", path, error)
+            return
+        self.path = path
+        self.crawler.stats.set_value("newscrawl/report/path", str(path))
+        logger.info("run report: %s", path)
