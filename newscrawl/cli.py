@@ -230,7 +230,10 @@ def command_schedule(args: argparse.Namespace) -> int:
         if args.cron:
             from apscheduler.triggers.cron import CronTrigger
 
-            CronTrigger.from_crontab(args.cron)  # a bad expression fails here, not at the first tick
+            try:
+                CronTrigger.from_crontab(args.cron)  # a bad expression fails here, not at the first tick
+            except ValueError as error:
+                raise ValueError(f"--cron {args.cron!r}: {error}") from None
         if args.every is not None and args.every <= 0:
             raise ValueError("--every takes a number of seconds above 0")
         from zoneinfo import ZoneInfo, ZoneInfoNotFoundError

@@ -1,0 +1,278 @@
+"""Scheduled crawls with a real scrapyd: deploy, schedule, trigger, the scheduler
+service, the job listing, and authentication (docs/scheduling.md)."""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+from urllib.error import HTTPError
+from urllib.request import urlopen
+
+import pytest
+
+from conftest import REAL_PAGES
+from newscrawl.mirror import MirrorServer, build_site, load_articles
+from newscrawl.service import ScrapydClient
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+USER, PASSWORD = "crawler", "s3cret-for-tests"
+REAL_IDS = sorted(p.stem for p in REAL_PAGES)
+MIRROR_SETTINGS = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def clean_env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPYD_", "SCRAPY_"))}
+    env.update(extra)
+    return env
+
+
+class Scrapyd:
+    """A real scrapyd in a subprocess: deploy/scrapyd.conf, a free port, temp dirs, auth."""
+
+    def __init__(self, home: Path, port: int | None = None):
+        self.home = home
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data_dir = home / "data"
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "deploy" / "scrapyd.conf", home / "scrapyd.conf")
+        self.process = None
+
+    def start(self) -> "Scrapyd":
+        env = clean_env(SCRAPYD_HTTP_PORT=str(self.port), SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD,
+                        NEWSCRAWL_DATA_DIR=str(self.data_dir))
+        self.log = open(self.home / "scrapyd.out", "wb")
+        self.process = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=self.home, env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        client = ScrapydClient(self.url, (USER, PASSWORD), timeout=2)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                client._call("daemonstatus.json")
+                return self
+            except Exception:
+                assert self.process.poll() is None, (self.home / "scrapyd.out").read_text()
+                time.sleep(0.2)
+        raise AssertionError("scrapyd did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+        self.log.close()
+
+    def client(self) -> ScrapydClient:
+        return ScrapydClient(self.url, (USER, PASSWORD))
+
+    def wait_finished(self, job: str, timeout: float = 90) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            jobs = self.client().list_jobs("newscrawl")
+            for finished in jobs["finished"]:
+                if finished["id"] == job:
+                    return finished
+            time.sleep(0.3)
+        raise AssertionError(f"job {job} did not finish: {jobs}")
+
+    def job_log(self, job: str) -> str:
+        return (self.home / "logs" / "newscrawl" / "yonhap" / f"{job}.log").read_text()
+
+
+def deploy(project_copy: Path, url: str, *extra, user=USER, password=PASSWORD):
+    """scrapyd-deploy from the project, to a target named in a user-level scrapy.cfg."""
+    xdg = project_copy.parent / "xdg"
+    xdg.mkdir(exist_ok=True)
+    (xdg / "scrapy.cfg").write_text(f"[deploy:test]\nurl = {url}/\n")
+    env = clean_env(XDG_CONFIG_HOME=str(xdg), SCRAPYD_USERNAME=user, SCRAPYD_PASSWORD=password)
+    return subprocess.run([str(BIN / "scrapyd-deploy"), "test", "--version", "1", *extra], cwd=project_copy, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def project_copy(tmp_path_factory):
+    """The project tree as a user has it (scrapyd-deploy writes build files into it)."""
+    target = tmp_path_factory.mktemp("project") / "newscrawl"
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "data", "__pycache__", "build", "*.egg-info", ".pytest_cache"))
+    return target
+
+
+@pytest.fixture(scope="module")
+def egg(project_copy):
+    path = project_copy.parent / "newscrawl.egg"
+    result = deploy(project_copy, "http://127.0.0.1:9", "--build-egg", str(path))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def scrapyd(tmp_path_factory, project_copy):
+    server = Scrapyd(tmp_path_factory.mktemp("scrapyd")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def slow_mirror():
+    server = MirrorServer(build_site(load_articles(REAL_PAGES)), article_delay=0.3).start()
+    yield server
+    server.stop()
+
+
+def test_the_egg_holds_the_package_and_its_settings_entry_point_only(egg):
+    names = zipfile.ZipFile(egg).namelist()
+    assert {name.split("/")[0] for name in names} == {"newscrawl", "EGG-INFO"}
+    assert "newscrawl/spiders/yonhap.py" in names and "newscrawl/settings.py" in names
+    assert not [n for n in names if "test" in n or "fixture" in n or "benchmark" in n]
+    entry_points = zipfile.ZipFile(egg).read("EGG-INFO/entry_points.txt").decode()
+    assert "[scrapy]\nsettings = newscrawl.settings" in entry_points
+
+
+def test_authentication_is_required(scrapyd, project_copy):
+    with pytest.raises(HTTPError) as refused:
+        urlopen(f"{scrapyd.url}/daemonstatus.json", timeout=5)
+    assert refused.value.code == 401
+    result = deploy(project_copy, scrapyd.url, password="wrong")
+    assert result.returncode == 1
+    assert "Deploy failed (401)" in result.stderr
+    assert "wrong" not in result.stdout + result.stderr  # the password is not echoed
+    with pytest.raises(Exception, match="refused the credentials"):
+        ScrapydClient(scrapyd.url, (USER, "wrong")).list_jobs("newscrawl")
+
+
+def test_deploy_schedule_and_list_a_crawl_of_the_mirror(scrapyd, project_copy, slow_mirror):
+    result = deploy(project_copy, scrapyd.url)
+    assert result.returncode == 0, result.stderr
+    assert '"spiders": 1' in result.stdout
+
+    # One-off run, as the docs' curl line does it: schedule.json with settings and arguments.
+    job = scrapyd.client().schedule("newscrawl", "yonhap", {"discover": "rss"},
+                                    {"YONHAP_BASE_URL": slow_mirror.base_url, "AUTOTHROTTLE_ENABLED": "False",
+                                     "DOWNLOAD_DELAY": "0"})
+    # newscrawl trigger while it runs: skipped.
+    trigger = run_newscrawl("trigger", "--url", scrapyd.url, "-a", "discover=rss", *MIRROR_SETTINGS)
+    assert trigger.returncode == 0, trigger.stderr
+    assert trigger.stdout.startswith(f"skipped: job {job} of yonhap is still")
+    finished = scrapyd.wait_finished(job)
+    log = scrapyd.job_log(job)
+    assert "Traceback" not in log
+    assert ".egg" in log.split("newscrawl 0.", 1)[1].split("\n", 1)[0]  # the deployed egg's code ran
+
+    feeds = list((scrapyd.data_dir / "feeds").glob(f"yonhap-*-{job}.jsonl"))
+    assert len(feeds) == 1
+    assert sorted(json.loads(line)["article_id"] for line in feeds[0].read_text().splitlines()) == REAL_IDS
+    report = json.loads(feeds[0].with_name(feeds[0].name.replace(".jsonl", ".report.json")).read_text())
+    assert (report["job"], report["items_exported"], report["arguments"]) == (job, 11, {"discover": "rss"})
+
+    # Now nothing runs: trigger schedules a job (the state store makes it fetch nothing new).
+    trigger = run_newscrawl("trigger", "--url", scrapyd.url, "-a", "discover=rss", "-s",
+                            f"YONHAP_BASE_URL={slow_mirror.base_url}", *MIRROR_SETTINGS)
+    assert trigger.returncode == 0 and trigger.stdout.startswith("scheduled "), trigger.stderr
+    second = trigger.stdout.split()[1].strip()
+    scrapyd.wait_finished(second)
+
+    listing = run_newscrawl("jobs", "--url", scrapyd.url, "--data-dir", str(scrapyd.data_dir), "--json")
+    assert listing.returncode == 0, listing.stderr
+    rows = {row["job"]: row for row in json.loads(listing.stdout)}
+    assert rows[job]["state"] == "finished" and rows[job]["items"] == 11 and rows[job]["feed"] == str(feeds[0])
+    assert rows[second]["items"] == 0
+    table = run_newscrawl("jobs", "--url", scrapyd.url, "--data-dir", str(scrapyd.data_dir)).stdout
+    assert table.splitlines()[0].split() == ["STATE", "JOB", "SPIDER", "START", "ITEMS", "HEALTH", "FEED"]
+    assert job in table and str(feeds[0]) in table
+    assert finished["log_url"].endswith(f"{job}.log")
+
+
+def run_newscrawl(*args, env=None, timeout=60):
+    environment = clean_env(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD, **(env or {}))
+    return subprocess.run([sys.executable, "-m", "newscrawl", *args], capture_output=True, text=True,
+                          env=environment, timeout=timeout)
+
+
+def test_trigger_checks_arguments_and_reports_scrapyd_down():
+    bad = run_newscrawl("trigger", "--url", "http://127.0.0.1:9", "-a", "since=yesterday")
+    assert bad.returncode == 2 and "since must be a date YYYY-MM-DD" in bad.stderr
+    down = run_newscrawl("trigger", "--url", f"http://127.0.0.1:{free_port()}")
+    assert down.returncode == 1 and "is unreachable" in down.stderr and "Traceback" not in down.stderr
+    assert PASSWORD not in down.stdout + down.stderr
+
+
+def test_scheduler_service_survives_scrapyd_down_skips_busy_ticks_and_stops_on_sigterm(tmp_path, project_copy, egg,
+                                                                                      slow_mirror):
+    port = free_port()
+    environment = clean_env(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD)
+    service = subprocess.Popen(
+        [sys.executable, "-m", "newscrawl", "schedule", "--every", "1", "--retry-delays", "0.2",
+         "--url", f"http://127.0.0.1:{port}", "-a", "discover=rss", "-s", f"YONHAP_BASE_URL={slow_mirror.base_url}",
+         *MIRROR_SETTINGS], env=environment, stderr=subprocess.PIPE, text=True)
+    server = None
+    try:
+        time.sleep(2.5)  # two ticks with scrapyd down
+        assert service.poll() is None
+        server = Scrapyd(tmp_path / "late-scrapyd", port=port).start()
+        result = deploy(project_copy, server.url, "--egg", str(egg))
+        assert result.returncode == 0, result.stderr
+        deadline = time.monotonic() + 60
+        while not (jobs := server.client().list_jobs("newscrawl"))["finished"]:
+            assert time.monotonic() < deadline, "no job finished"
+            time.sleep(0.3)
+        assert len(jobs["finished"]) == 1  # the ticks while it ran were skipped
+        service.send_signal(signal.SIGTERM)
+        _, log = service.communicate(timeout=30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+        if server:
+            server.stop()
+    assert service.returncode == 0
+    assert "is unreachable" in log and "retrying in 0.2 s" in log
+    assert "scheduled yonhap job" in log
+    assert "skipped: job" in log and "is still running" in log
+    assert log.rstrip().endswith("scheduler stopped")
+    assert "Traceback" not in log and PASSWORD not in log
+
+
+def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):
+    from newscrawl.service import CredentialsError, ScrapydError, read_credentials, with_retries
+
+    auth = tmp_path / "auth"
+    auth.write_text("crawler:pa:ss\n")
+    auth.chmod(0o600)
+    assert read_credentials(str(auth)) == ("crawler", "pa:ss")
+    assert not caplog.records
+    auth.chmod(0o644)
+    read_credentials(str(auth))
+    assert "can be read by other users" in caplog.text
+    auth.write_text("just-a-password\n")
+    with pytest.raises(ValueError, match="expected one line user:password"):
+        read_credentials(str(auth))
+    with pytest.raises(ValueError, match="No such file"):
+        read_credentials(str(tmp_path / "missing"))
+    assert read_credentials(None, {"SCRAPYD_USERNAME": "u", "SCRAPYD_PASSWORD": "p"}) == ("u", "p")
+    assert read_credentials(None, {"SCRAPYD_USERNAME": "u"}) is None
+
+    calls = []
+
+    def refuse():
+        calls.append(1)
+        raise CredentialsError("refused")
+
+    assert with_retries(refuse, [0, 0]) is None and len(calls) == 1  # wrong credentials: no retry
+
+    def down():
+        calls.append(1)
+        raise ScrapydError("down")
+
+    calls.clear()
+    assert with_retries(down, [0, 0]) is None and len(calls) == 3
