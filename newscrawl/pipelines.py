@@ -1,6 +1,6 @@
 """Item pipelines: thin Scrapy adapters over newscrawl.processing, with stats.
 
-Order (settings.ITEM_PIPELINES): story text -> dateline -> validation -> dedup.
+Order (settings.ITEM_PIPELINES): story text -> dateline -> validation -> schema -> dedup.
 Stats are namespaced "newscrawl/...".
 """
 from __future__ import annotations
@@ -70,6 +70,29 @@ class ValidationPipeline(_StatsPipeline):
         if missing:
             raise _drop(self.stats, f"missing_{missing}" if isinstance(item, Article) else missing, item)
         return item
+
+
+class SchemaValidationPipeline(_StatsPipeline):
+    """Drop items that break the Article JSON schema (newscrawl.schema): a wrong type or
+    format means the extraction went wrong, and analysts trust every field. Counts
+    newscrawl/dropped/invalid and newscrawl/schema/errors/<field>."""
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        from spidermon.contrib.validation import JSONSchemaValidator
+
+        from newscrawl.schema import ARTICLE_SCHEMA
+
+        self.validator = JSONSchemaValidator(ARTICLE_SCHEMA)
+
+    async def process_item(self, item):
+        ok, errors = self.validator.validate(ItemAdapter(item).asdict())
+        if ok:
+            return item
+        for name in errors:
+            self.stats.inc_value(f"newscrawl/schema/errors/{name or 'item'}")
+        detail = "; ".join(f"{name}: {', '.join(messages)}" for name, messages in sorted(errors.items()))
+        raise _drop(self.stats, "invalid", item, detail)
 
 
 class DedupPipeline(_StatsPipeline):

@@ -30,10 +30,33 @@ NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH", default_state_path
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
 EXTENSIONS = {
     "newscrawl.incremental.IncrementalState": 500,
+    "newscrawl.monitors.FallbackFieldStats": 550,
+    "newscrawl.monitors.SpidermonExtension": 600,  # spidermon's, logging without Spider.log()
     # After the monitors (their checks go into it); writes one JSON per run by the feed.
     "newscrawl.report.RunReport": 900,
 }
 NEWSCRAWL_REPORT_ENABLED = True
+
+# Health monitors (docs/monitoring.md): spidermon runs newscrawl.monitors at spider
+# close; a failed check makes `scrapy crawl` exit with status 3.
+SPIDERMON_ENABLED = True
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.HealthMonitorSuite"]
+SPIDERMON_ADD_FIELD_COVERAGE = True  # counts non-empty fields: spidermon_item_scraped_count/Article/<field>
+# Never with dataclass items: it raises KeyError and loses the item.
+SPIDERMON_VALIDATION_ADD_ERRORS_TO_ITEMS = False
+NEWSCRAWL_MONITOR_MIN_ITEMS = 1  # articles exported or known (skipped) in a discovery run
+NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished"]
+NEWSCRAWL_MONITOR_MAX_ERROR_RATIO = 0.05  # ERROR/CRITICAL log lines per request
+NEWSCRAWL_MONITOR_MAX_DROPPED_RATIO = 0.05  # items dropped as broken (missing field, schema) per item
+# Field -> normal share of exported items (1.0: required in every item). A field
+# fails when so few items have it that chance is implausible (p < ALPHA).
+NEWSCRAWL_MONITOR_FIELD_COVERAGE = {
+    "article_id": 1.0, "story_id": 1.0, "url": 1.0, "headline": 1.0, "published_at": 1.0, "body": 1.0,
+    "word_count": 1.0, "layout": 1.0, "crawled_at": 1.0,
+    "section": 0.9, "modified_at": 0.8, "dateline_city": 0.8, "dateline_date": 0.7, "end_marker": 0.8,
+    "keywords": 0.5, "author_emails": 0.4, "byline": 0.1,
+}
+NEWSCRAWL_MONITOR_COVERAGE_ALPHA = 0.001
 # Local feed files: unbuffered, announced to the state store before the first row.
 FEED_STORAGES = {
     "": "newscrawl.incremental.DurableFileFeedStorage",
@@ -67,6 +90,7 @@ ITEM_PIPELINES = {
     "newscrawl.pipelines.StoryTextPipeline": 100,
     "newscrawl.pipelines.DatelinePipeline": 200,
     "newscrawl.pipelines.ValidationPipeline": 300,
+    "newscrawl.pipelines.SchemaValidationPipeline": 350,
     "newscrawl.pipelines.DedupPipeline": 400,
 }
 

@@ -38,9 +38,18 @@ def serve():
         server.stop()
 
 
+# `python -W error::scrapy.exceptions.ScrapyDeprecationWarning` is silently ignored
+# (the module is not imported when -W is read), so the filter is set in the process.
+SCRAPY_WITH_DEPRECATIONS_AS_ERRORS = (
+    "import sys, warnings; from scrapy.exceptions import ScrapyDeprecationWarning; "
+    "warnings.simplefilter('error', ScrapyDeprecationWarning); "
+    "from scrapy.cmdline import execute; execute(['scrapy', *sys.argv[1:]])"
+)
+
+
 def crawl_command(base_url, *args, env=None):
     """The command line and environment of `scrapy crawl yonhap` against base_url."""
-    command = [sys.executable, "-W", "error::scrapy.exceptions.ScrapyDeprecationWarning", "-m", "scrapy", "crawl", "yonhap",
+    command = [sys.executable, "-c", SCRAPY_WITH_DEPRECATIONS_AS_ERRORS, "crawl", "yonhap",
                "-s", f"YONHAP_BASE_URL={base_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", "DOWNLOAD_DELAY=0", *args]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}

@@ -82,7 +82,13 @@ def test_explicit_urls_leaked_tail_unknown_layout_and_non_article(serve, tmp_pat
                     f"{server.base_url}/view/AEN20230419004400320\n"
                     f"{server.base_url}/view/AEN20230419777700315\n")
     status, log = run_crawl(server.base_url, "-a", f"urls_file={urls}", "-O", "out.jsonl", cwd=tmp_path)
-    assert status == 0, log[-3000:]
+    # The crawl ran, but it is not healthy: one explicit URL gave no article, two pages
+    # matched no known layout. Exit status 3, and the report says which checks failed.
+    assert status == 3, log[-3000:]
+    report = json.loads((tmp_path / "out.report.json").read_text())
+    assert report["healthy"] is False
+    assert report["failed_checks"] == ["dropped_ratio", "items", "unknown_layout"]
+    assert "crawl unhealthy: failed checks dropped_ratio, items, unknown_layout" in log
     rows = {r["article_id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
     assert sorted(rows) == ["AEN20230419002000320", "AEN20230419004400320"]
     want = json.loads((FIXTURES / "expected" / "AEN20230419002000320.json").read_text())
@@ -157,7 +163,8 @@ def test_listing_pagination_stops_at_max_pages_and_since(mirror, tmp_path):
     # Listing dates have no year ("15:41 Apr. 19"): they resolve to the nearest one to
     # today, so a `since` after the newest listed day stops the listing at page 1.
     status, log = run_crawl(mirror.base_url, "-a", "discover=listing", "-a", "since=2099-01-01", "-O", "s.jsonl", cwd=tmp_path)
-    assert status == 0, log[-2000:]
+    assert status == 3, log[-2000:]  # a run that finds nothing is unhealthy
+    assert "0 articles accounted for" in log
     assert "/news" in mirror.requests and "/news/2" not in mirror.requests
     assert stats_from_log(log)["newscrawl/discovery/listing/out_of_range"] == 4
     assert not any(path.startswith("/view/") for path in mirror.requests)

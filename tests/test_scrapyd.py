@@ -188,6 +188,7 @@ def test_deploy_schedule_and_list_a_crawl_of_the_mirror(scrapyd, project_copy, s
     rows = {row["job"]: row for row in json.loads(listing.stdout)}
     assert rows[job]["state"] == "finished" and rows[job]["items"] == 11 and rows[job]["feed"] == str(feeds[0])
     assert rows[second]["items"] == 0
+    assert rows[job]["healthy"] is True and rows[second]["healthy"] is True  # nothing new is healthy
     table = run_newscrawl("jobs", "--url", scrapyd.url, "--data-dir", str(scrapyd.data_dir)).stdout
     assert table.splitlines()[0].split() == ["STATE", "JOB", "SPIDER", "START", "ITEMS", "HEALTH", "FEED"]
     assert job in table and str(feeds[0]) in table
@@ -276,3 +277,22 @@ def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):
 
     calls.clear()
     assert with_retries(down, [0, 0]) is None and len(calls) == 3
+
+
+def test_job_listing_shows_health_from_the_reports(tmp_path):
+    from newscrawl.service import find_reports, format_job_rows, job_rows
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "yonhap-2026-11-27T06-00-00+00-00-aaa.report.json").write_text(json.dumps(
+        {"items_exported": 0, "healthy": False, "failed_checks": ["items", "unknown_layout"],
+         "feeds": [{"path": "/data/feeds/yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl"}]}))
+    jobs = {"finished": [{"id": "aaa", "spider": "yonhap", "start_time": "2026-11-27 06:00:00.1"},
+                         {"id": "bbb", "spider": "yonhap", "start_time": "2026-11-27 06:15:00.1"}],
+            "running": [{"id": "ccc", "spider": "yonhap", "start_time": "2026-11-27 06:30:00.1"}]}
+    rows = job_rows(jobs, find_reports(tmp_path))
+    assert [r["job"] for r in rows] == ["ccc", "bbb", "aaa"]
+    table = format_job_rows(rows).splitlines()
+    assert "FAILED: items, unknown_layout" in table[3] and "yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl" in table[3]
+    assert "NO REPORT" in table[2]
+    assert table[1].split()[:2] == ["running", "ccc"]

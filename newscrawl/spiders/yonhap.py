@@ -183,7 +183,9 @@ class YonhapSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = crawler.settings.get("YONHAP_BASE_URL").rstrip("/")
         spider.plan = plan_from_arguments(crawler.settings, **spider._arguments)
-        spider.state = None  # the IncrementalState extension, looked up once the crawl starts
+        # The IncrementalState extension, looked up once the crawl starts. Not named
+        # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
+        spider.incremental = None
         spider._skipped_ids = set()
         return spider
 
@@ -217,10 +219,10 @@ class YonhapSpider(scrapy.Spider):
 
     def _exported_before(self, url: str) -> bool:
         """True (counted once per article) if the state store holds the URL's article."""
-        if self.state is None or self.plan.refetch:
+        if self.incremental is None or self.plan.refetch:
             return False
         article_id = article_id_from_url(url)
-        if not article_id or not self.state.is_exported(article_id):
+        if not article_id or not self.incremental.is_exported(article_id):
             return False
         if article_id not in self._skipped_ids:
             self._skipped_ids.add(article_id)
@@ -232,7 +234,7 @@ class YonhapSpider(scrapy.Spider):
         plan = self.plan
         # Which code runs: under scrapyd, the deployed egg's path shows here.
         logger.info("newscrawl %s from %s", newscrawl.__version__, Path(newscrawl.__file__).parent)
-        self.state = self.crawler.get_extension(IncrementalState)
+        self.incremental = self.crawler.get_extension(IncrementalState)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
             if self._exported_before(url):

@@ -1,0 +1,104 @@
+"""Health checks as functions of a run's stats, and the schema validation pipeline."""
+import asyncio
+
+import pytest
+from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
+
+from newscrawl import health
+from newscrawl.items import Article
+from newscrawl.pipelines import SchemaValidationPipeline
+from newscrawl.processing import extract_article
+from conftest import REAL_PAGES
+
+THRESHOLDS = health.Thresholds(coverage={"body": 1.0, "byline": 0.1, "author_emails": 0.4})
+COUNT = health.COVERAGE_COUNT
+
+
+def coverage_stats(items, **present):
+    stats = {"item_scraped_count": items, COUNT: items}
+    stats.update({f"{COUNT}/{name}": count for name, count in present.items()})
+    return stats
+
+
+def failed(checks):
+    return [check["name"] for check in checks if not check["passed"]]
+
+
+@pytest.mark.parametrize("items,present,expected_failures", [
+    (11, {"body": 11, "byline": 3, "author_emails": 9}, []),  # the 11 real pages
+    (1, {"body": 1, "byline": 0, "author_emails": 0}, []),  # one price list: no byline, no e-mail is normal
+    (11, {"body": 11, "byline": 0, "author_emails": 0}, []),  # 0.6**11 = 0.004: could be chance
+    (20, {"body": 20, "byline": 0, "author_emails": 0}, ["coverage/author_emails"]),  # 0.6**20: not chance
+    (1000, {"body": 1000, "byline": 0, "author_emails": 600}, ["coverage/byline"]),  # a class renamed
+    (1000, {"body": 1000, "byline": 80, "author_emails": 380}, []),  # a little under the normal share
+    (50, {"body": 49, "byline": 10, "author_emails": 30}, ["coverage/body"]),  # required: every item
+])
+def test_field_coverage_is_fair_to_small_and_large_runs(items, present, expected_failures):
+    assert failed(health.coverage_checks(coverage_stats(items, **present), THRESHOLDS)) == expected_failures
+
+
+def test_missing_stats_never_pass_silently():
+    # Items exported but no coverage counters: a failure, not a skip.
+    checks = health.coverage_checks({"item_scraped_count": 5}, THRESHOLDS)
+    assert failed(checks) == ["coverage"] and "no field coverage stats" in checks[0]["message"]
+    # An empty stats dict: nothing happened, so the run is unhealthy.
+    assert failed(health.evaluate({}, THRESHOLDS)) == ["items", "finish_reason"]
+    # No new items because everything was exported before: healthy, and said so.
+    known = {"finish_reason": "finished", "newscrawl/incremental/skipped": 11, "newscrawl/discovery/rss/links": 11}
+    checks = health.evaluate(known, THRESHOLDS)
+    assert failed(checks) == []
+    assert "11 exported before and skipped" in checks[0]["message"]
+    assert any(c["message"] == "not measured: no new items in this run" for c in checks)
+
+
+def test_items_explicit_urls_expect_every_one():
+    stats = {"newscrawl/discovery/explicit/links": 4, "item_scraped_count": 2, "newscrawl/dropped/duplicate": 1}
+    check = health.items_check(stats, THRESHOLDS)
+    assert not check["passed"] and check["message"].startswith("3 of 4 explicit URLs gave an article")
+    stats["newscrawl/incremental/skipped"] = 1
+    assert health.items_check(stats, THRESHOLDS)["passed"]
+
+
+@pytest.mark.parametrize("stats,name,passed", [
+    ({"finish_reason": "finished"}, "finish_reason", True),
+    ({"finish_reason": "closespider_timeout"}, "finish_reason", False),
+    ({"finish_reason": "shutdown"}, "finish_reason", False),
+    ({"downloader/request_count": 100, "log_count/ERROR": 5}, "error_ratio", True),
+    ({"downloader/request_count": 100, "log_count/ERROR": 5, "log_count/CRITICAL": 1}, "error_ratio", False),
+    ({"item_scraped_count": 99, "newscrawl/dropped/missing_body": 1, "newscrawl/dropped/duplicate": 40}, "dropped_ratio", True),
+    ({"item_scraped_count": 9, "newscrawl/dropped/invalid": 1}, "dropped_ratio", False),
+    ({"newscrawl/layout/unknown": 0}, "unknown_layout", True),
+    ({"newscrawl/layout/unknown": 1}, "unknown_layout", False),
+])
+def test_each_check_against_its_threshold(stats, name, passed):
+    checks = {check["name"]: check for check in health.evaluate(dict(stats), THRESHOLDS)}
+    assert checks[name]["passed"] is passed, checks[name]["message"]
+
+
+def test_a_paused_run_is_not_a_failure():
+    assert health.finish_reason_check({"finish_reason": "shutdown"}, THRESHOLDS, paused=True)["passed"]
+
+
+def test_binomial_cdf():
+    assert health.binomial_cdf(0, 11, 0.5) == pytest.approx(0.5 ** 11)
+    assert health.binomial_cdf(11, 11, 0.5) == pytest.approx(1.0)
+    assert health.binomial_cdf(3, 10, 0.3) == pytest.approx(0.6496107184)
+    assert health.binomial_cdf(0, 100000, 0.1) == 0.0
+
+
+def test_schema_validation_drops_malformed_items_with_a_stat():
+    crawler = get_crawler(settings_dict={})
+    pipeline = SchemaValidationPipeline.from_crawler(crawler)
+    good = extract_article(REAL_PAGES[0].read_bytes())
+    assert asyncio.run(pipeline.process_item(good)) is good
+    bad = extract_article(REAL_PAGES[0].read_bytes())
+    bad.published_at = "April 19, 2023"
+    bad.photos = [{"url": "http://insecure.example/x.jpg", "caption": ""}]
+    with pytest.raises(DropItem, match="published_at: Regex not matched"):
+        asyncio.run(pipeline.process_item(bad))
+    stats = crawler.stats.get_stats()
+    assert stats["newscrawl/dropped/invalid"] == 1
+    assert stats["newscrawl/schema/errors/published_at"] == 1
+    assert stats["newscrawl/schema/errors/photos.0.url"] == 1
+    assert isinstance(good, Article)
