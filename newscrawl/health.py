@@ -18,8 +18,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Mapping
 
-ITEM_TYPE = "Article"
-COVERAGE_COUNT = "spidermon_item_scraped_count/" + ITEM_TYPE  # spidermon's field coverage counters
+FIELDS = "newscrawl/fields/"  # exported items ("items") and, per field, those where it is not empty
+FALLBACK_FIELDS = "newscrawl/layout/meta/fields/"  # the same for items read by the meta-tag fallback
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,6 @@ def dropped_check(stats: Mapping, thresholds: Thresholds) -> dict:
                   round(ratio, 4), thresholds.max_dropped_ratio)
 
 
-FALLBACK_FIELDS = "newscrawl/layout/meta/fields/"  # non-empty fields of exported meta-fallback items
-
 
 def layout_check(stats: Mapping, fields: tuple[str, ...] = ()) -> dict:
     """No page in an unknown layout. When there are some, the message names the fields
@@ -108,7 +106,7 @@ def layout_check(stats: Mapping, fields: tuple[str, ...] = ()) -> dict:
     if not unknown:
         return _check("unknown_layout", True, "every article page matched a known layout", 0, 0)
     message = f"{unknown} article pages matched no known layout (read from meta tags; did Yonhap change its markup?)"
-    fallback_items = _count(stats, "newscrawl/layout/meta/items")
+    fallback_items = _count(stats, FALLBACK_FIELDS + "items")
     if fallback_items:
         missing = [name for name in fields if not _count(stats, FALLBACK_FIELDS + name)]
         message += (f"; fields empty on all {fallback_items} exported fallback items: {', '.join(missing)}"
@@ -133,16 +131,16 @@ def binomial_cdf(k: int, n: int, p: float) -> float:
 
 
 def coverage_checks(stats: Mapping, thresholds: Thresholds) -> list[dict]:
-    items = _count(stats, COVERAGE_COUNT)
+    items = _count(stats, FIELDS + "items")
     exported = _count(stats, "item_scraped_count")
     if exported and not items:
         return [_check("coverage", False, f"{exported} items exported but no field coverage stats "
-                       "(SPIDERMON_ADD_FIELD_COVERAGE off?)", None, None)]
+                       "(the FieldStats extension off?)", None, None)]
     if not items:
         return [_check("coverage", True, "not measured: no new items in this run", None, None)]
     checks = []
     for name, share in thresholds.coverage.items():
-        present = _count(stats, f"{COVERAGE_COUNT}/{name}")
+        present = _count(stats, FIELDS + name)
         observed = present / items
         label = f"coverage/{name}"
         if share >= 1:

@@ -23,12 +23,11 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
-from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article
+from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
 
@@ -142,7 +141,7 @@ class IncrementalState:
         # now. This item's own row may not be (handler order), so it waits.
         if self.durable and len(self.pending) >= self.batch_size:
             self._commit()
-        self.pending.append(ItemAdapter(item).asdict())
+        self.pending.append(article_record(item))
 
     def spider_closed(self, spider, reason):
         self.reason = reason

@@ -35,3 +35,10 @@ ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))
 # Column types, for reading CSV feeds back (lists are JSON arrays there).
 LIST_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type).startswith("list"))
 INT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article) if str(f.type) == "int")
+
+
+def article_record(article: Article) -> dict:
+    """The article's fields as a dict, in column order. Shallow (the lists are the
+    article's own): several times faster than dataclasses.asdict, and exported items
+    are not changed afterwards."""
+    return {name: getattr(article, name) for name in ARTICLE_FIELDS}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import random
+import socket
 import re
 import threading
 import time
@@ -160,8 +161,11 @@ def _sitemap(articles: list[MirrorArticle]) -> bytes:
 
 
 def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = (),
-               listing_page_size: int = LISTING_PAGE_SIZE) -> dict[str, tuple[str, bytes]]:
+               listing_page_size: int = LISTING_PAGE_SIZE, feed_limit: int | None = None) -> dict[str, tuple[str, bytes]]:
     """path -> (content type, body) for the whole mirror.
+
+    `feed_limit`: the RSS feed and the news sitemap list only the newest this many
+    articles, as the live ones do (the listing pages list them all).
 
     Articles in disallowed_ids are listed in the feeds like any other but robots.txt
     forbids their pages, so an obedient crawler never fetches them.
@@ -175,8 +179,9 @@ def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()
     for number, chunk in enumerate(chunks, start=1):
         listing = _listing(chunk, number, len(chunks))
         site["/news" if number == 1 else f"/news/{number}"] = ("text/html; charset=utf-8", listing)
-    site["/RSS/news.xml"] = ("application/rss+xml; charset=utf-8", _rss(articles))
-    site["/news-sitemap.xml"] = ("application/xml; charset=utf-8", _sitemap(articles))
+    newest = articles[:feed_limit] if feed_limit is not None else articles
+    site["/RSS/news.xml"] = ("application/rss+xml; charset=utf-8", _rss(newest))
+    site["/news-sitemap.xml"] = ("application/xml; charset=utf-8", _sitemap(newest))
     robots = "User-agent: *\nDisallow: /search/\n" + "".join(f"Disallow: /view/{i}\n" for i in disallowed)
     site["/robots.txt"] = ("text/plain; charset=utf-8", robots.encode("utf-8"))
     return site
@@ -232,3 +237,37 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format, *args):  # keep test and demo output clean
         pass
+
+
+def serve_fast(site: dict[str, tuple[str, bytes]], listening: "socket.socket") -> None:
+    """Serve `site` on an already bound socket with asyncio, until killed.
+
+    For benchmarks: plain GET with keep-alive and nothing else (no request counting,
+    no delays), several times faster than MirrorServer, so the mirror is not what a
+    benchmark measures."""
+    import asyncio
+
+    responses = {
+        path: f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body
+        for path, (content_type, body) in site.items()
+    }
+    missing = b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nnot found\n"
+
+    async def handle(reader, writer):
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                target = head.split(b" ", 2)[1].decode("latin-1")
+                writer.write(responses.get(urlsplit(target).path, missing))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError, IndexError, asyncio.LimitOverrunError):
+            pass
+        finally:
+            writer.close()
+
+    async def main():
+        server = await asyncio.start_server(handle, sock=listening)
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())

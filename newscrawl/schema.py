@@ -2,8 +2,8 @@
 
 Kept in code, not in a .json file: a file path breaks inside a scrapyd egg, and a
 module imports from anywhere. The SchemaValidationPipeline checks every item
-against it (spidermon's JSONSchemaValidator) before it is exported; docs/fields.md
-is the prose version of the same rules.
+against it (jsonschema) before it is exported; docs/fields.md is the prose version of
+the same rules.
 """
 from __future__ import annotations
 
@@ -55,3 +55,11 @@ ARTICLE_SCHEMA: dict = {
         "crawled_at": {"type": "string", "pattern": _ISO_TIME},
     },
 }
+
+
+def schema_validator():
+    """A jsonschema validator for ARTICLE_SCHEMA (checked once, reused for every item)."""
+    from jsonschema import Draft202012Validator
+
+    Draft202012Validator.check_schema(ARTICLE_SCHEMA)
+    return Draft202012Validator(ARTICLE_SCHEMA)

@@ -40,6 +40,10 @@ from newscrawl.text.dateline import KST, parse_month_day, resolve_year
 logger = logging.getLogger(__name__)
 
 DISCOVERY_MODES = ("rss", "sitemap", "listing")
+# Article pages go before the next feed, sitemap or listing page: the scheduler then
+# holds one page's worth of article requests, not a whole backfill's (memory stays
+# flat however many pages the listings run to).
+ARTICLE_PRIORITY = 10
 # Section name -> (listing path, RSS feed path or None). SITE.md "Discovery".
 SECTIONS = {
     "politics": ("/national/politics", "/RSS/national.xml"),
@@ -215,7 +219,7 @@ class YonhapSpider(scrapy.Spider):
         self._inc(f"discovery/{source}/links")
         if self._exported_before(url):
             return None
-        return scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": source})
+        return scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": source}, priority=ARTICLE_PRIORITY)
 
     def _exported_before(self, url: str) -> bool:
         """True (counted once per article) if the state store holds the URL's article."""
@@ -239,7 +243,8 @@ class YonhapSpider(scrapy.Spider):
             self._inc("discovery/explicit/links")
             if self._exported_before(url):
                 continue
-            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"})
+            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"},
+                                 priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_rss)
         for path in plan.sitemap_paths:

@@ -1,0 +1,176 @@
+"""Crawl throughput and memory on a large synthetic mirror.
+
+    python benchmarks/crawl.py [--articles 1000 10000] [--seed 1] [--concurrency 16] [--no-scrapy-bench]
+
+For each size N: builds a mirror of N article pages made from the real ones
+(newscrawl.mirror.synthetic_articles; /news listings of 20 a page over all of them,
+RSS and news sitemap of the newest 400), serves it from a forked process on
+127.0.0.1, measures that server alone, then runs with politeness off:
+
+  bare        a no-extraction Scrapy spider over the N URLs (the engine's ceiling)
+  urls_file   `scrapy crawl yonhap -a urls_file=...` over the same URLs
+  discovery   `scrapy crawl yonhap` finding them through the listings (and RSS, sitemap)
+
+Each run is a fresh process in a fresh directory (state store, feed, report); its CPU
+time and peak RSS come from wait4(). Prints pages/s, CPU ms per page, peak RSS, and
+the ratio of each newscrawl run's pages/s to the bare spider's (target >= 60%), then
+`scrapy bench` for reference. Targets (issue 7): ratio >= 0.6; peak RSS at 10,000
+articles <= 1.2x that at 1,000.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from newscrawl.mirror import build_site, load_articles, serve_fast, synthetic_articles
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = sorted((ROOT / "tests" / "fixtures" / "pages").glob("*.html"))
+BARE_SPIDER = Path(__file__).resolve().parent / "bare_spider.py"
+
+
+def serve_forked(site) -> tuple[multiprocessing.Process, str]:
+    """The mirror (newscrawl.mirror.serve_fast) in its own process; fork shares the
+    site instead of pickling it."""
+    listening = socket.create_server(("127.0.0.1", 0), backlog=128)
+    port = listening.getsockname()[1]
+    process = multiprocessing.get_context("fork").Process(target=serve_fast, args=(site, listening), daemon=True)
+    process.start()
+    listening.close()  # the child holds its own copy
+    return process, f"http://127.0.0.1:{port}"
+
+
+def probe_server(base_url: str, paths: list[str], connections: int) -> tuple[float, float]:
+    """(requests/s, MB/s) of the mirror for `paths` over keep-alive connections."""
+    host, port = base_url.split("//")[1].split(":")
+    chunks = [paths[i::connections] for i in range(connections)]
+    received = [0] * connections
+
+    def fetch(index):
+        connection = http.client.HTTPConnection(host, int(port))
+        for path in chunks[index]:
+            connection.request("GET", path)
+            received[index] += len(connection.getresponse().read())
+        connection.close()
+
+    threads = [threading.Thread(target=fetch, args=(i,)) for i in range(connections)]
+    start = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - start
+    return len(paths) / elapsed, sum(received) / elapsed / 1e6
+
+
+def run_measured(command: list[str], cwd: Path, env: dict) -> dict:
+    """Run a command; wall seconds, CPU seconds, peak RSS (MB) and its log."""
+    log_path = cwd / "run.log"
+    with open(log_path, "wb") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    text = log_path.read_text(errors="replace")
+    if process.returncode not in (0, 3):
+        sys.exit(f"{' '.join(command[:6])}... failed ({process.returncode}):\n{text[-3000:]}")
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "log": text}
+
+
+def stat(log: str, name: str) -> int:
+    match = re.search(rf"'{re.escape(name)}': (\d+)", log.rsplit("Dumping Scrapy stats:", 1)[-1])
+    return int(match.group(1)) if match else 0
+
+
+def crawl_settings(concurrency: int) -> list[str]:
+    return ["-s", f"CONCURRENT_REQUESTS={concurrency}", "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=INFO",
+            "-s", "TELNETCONSOLE_ENABLED=False"]
+
+
+def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
+    started = time.perf_counter()
+    articles = synthetic_articles(load_articles(PAGES), count, seed=seed)
+    site = build_site(articles, listing_page_size=20, feed_limit=400)
+    megabytes = sum(len(a.html) for a in articles) / 1e6
+    print(f"\n== {count} articles ({megabytes:.0f} MB of pages, {len(site) - count} other paths; "
+          f"built in {time.perf_counter() - started:.1f} s)")
+    server, base_url = serve_forked(site)
+    try:
+        paths = [f"/view/{a.article_id}" for a in articles]
+        rate, throughput = probe_server(base_url, paths, concurrency)
+        print(f"mirror alone: {rate:,.0f} pages/s ({throughput:,.0f} MB/s) over {concurrency} connections")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
+        project_env = dict(env, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+        results = []
+        with tempfile.TemporaryDirectory() as scratch:
+            urls = Path(scratch) / "urls.txt"
+            urls.write_text("".join(f"{base_url}{path}\n" for path in paths))
+            runs = [
+                ("bare", [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}"],
+                 env, "bare/pages"),
+                ("urls_file", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
+                               "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
+                ("discovery", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"max_pages={count // 20 + 1}",
+                               "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
+            ]
+            for name, command, run_env, count_stat in runs:
+                workdir = Path(scratch) / name
+                workdir.mkdir()
+                result = run_measured(command + crawl_settings(concurrency), workdir, run_env)
+                pages = stat(result["log"], count_stat)
+                requests = stat(result["log"], "downloader/request_count")
+                result.update(name=name, size=count, pages=pages, requests=requests,
+                              pages_per_s=pages / result["wall"], cpu_ms=result["cpu"] * 1000 / max(pages, 1))
+                results.append(result)
+    finally:
+        server.terminate()
+    bare = results[0]["pages_per_s"]
+    print(f"{'run':<11}{'pages':>7}{'requests':>9}{'wall s':>8}{'pages/s':>9}{'CPU ms/page':>12}{'peak RSS MB':>12}{'vs bare':>8}")
+    for r in results:
+        print(f"{r['name']:<11}{r['pages']:>7}{r['requests']:>9}{r['wall']:>8.1f}{r['pages_per_s']:>9.0f}"
+              f"{r['cpu_ms']:>12.2f}{r['rss_mb']:>12.0f}{r['pages_per_s'] / bare:>8.2f}")
+    return results
+
+
+def scrapy_bench() -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
+        result = run_measured([sys.executable, "-m", "scrapy", "bench", "-s", "LOG_LEVEL=INFO"], Path(scratch), env)
+    rates = re.findall(r"Crawled \d+ pages \(at (\d+) pages/min\)", result["log"])
+    pages = stat(result["log"], "response_received_count")
+    print(f"\nscrapy bench (reference; its own tiny link pages, no extraction): "
+          f"{pages} pages in ~10 s, last rate {rates[-1] if rates else '?'} pages/min, peak RSS {result['rss_mb']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--no-scrapy-bench", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    by_size = {count: measure_size(count, args.seed, args.concurrency) for count in args.articles}
+    if len(by_size) > 1:
+        small, large = min(by_size), max(by_size)
+        for index, name in enumerate(("bare", "urls_file", "discovery")):
+            growth = by_size[large][index]["rss_mb"] / by_size[small][index]["rss_mb"]
+            print(f"peak RSS {name}: {large} articles / {small} articles = {growth:.2f}x (target <= 1.2x)")
+    if not args.no_scrapy_bench:
+        scrapy_bench()
+
+
+if __name__ == "__main__":
+    main()
