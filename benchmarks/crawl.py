@@ -73,19 +73,36 @@ def probe_server(base_url: str, paths: list[str], connections: int) -> tuple[flo
     return len(paths) / elapsed, sum(received) / elapsed / 1e6
 
 
+def peak_rss_mb(pid: int, done: threading.Event, peak: list[float]) -> None:
+    """Follow /proc/<pid>/status VmHWM (the process's own peak RSS since exec; wait4's
+    ru_maxrss would also count the forked copy of this big harness before exec)."""
+    while not done.wait(0.1):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak[0] = max(peak[0], int(line.split()[1]) / 1024)
+        except OSError:
+            return
+
+
 def run_measured(command: list[str], cwd: Path, env: dict) -> dict:
     """Run a command; wall seconds, CPU seconds, peak RSS (MB) and its log."""
     log_path = cwd / "run.log"
     with open(log_path, "wb") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        done, peak = threading.Event(), [0.0]
+        watcher = threading.Thread(target=peak_rss_mb, args=(process.pid, done, peak))
+        watcher.start()
         _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
+        done.set()
+        watcher.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     text = log_path.read_text(errors="replace")
     if process.returncode not in (0, 3):
         sys.exit(f"{' '.join(command[:6])}... failed ({process.returncode}):\n{text[-3000:]}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024, "log": text}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak[0], "log": text}
 
 
 def stat(log: str, name: str) -> int:
@@ -107,8 +124,9 @@ def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
     print(f"\n== {count} articles ({megabytes:.0f} MB of pages, {len(site) - count} other paths; "
           f"built in {time.perf_counter() - started:.1f} s)")
     server, base_url = serve_forked(site)
+    paths = [f"/view/{a.article_id}" for a in articles]
+    del articles, site  # the server process has its copy; keep this one small
     try:
-        paths = [f"/view/{a.article_id}" for a in articles]
         rate, throughput = probe_server(base_url, paths, concurrency)
         print(f"mirror alone: {rate:,.0f} pages/s ({throughput:,.0f} MB/s) over {concurrency} connections")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
