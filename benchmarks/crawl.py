@@ -8,6 +8,8 @@ RSS and news sitemap of the newest 400), serves it from a forked process on
 127.0.0.1, measures that server alone, then runs with politeness off:
 
   bare        a no-extraction Scrapy spider over the N URLs (the engine's ceiling)
+  parse only  the same, parsing each page with lxml as newscrawl does (the floor of any
+              lxml-based extraction)
   urls_file   `scrapy crawl yonhap -a urls_file=...` over the same URLs
   discovery   `scrapy crawl yonhap` finding them through the listings (and RSS, sitemap)
 
@@ -138,6 +140,8 @@ def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
             runs = [
                 ("bare", [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}"],
                  env, "bare/pages"),
+                ("parse only", [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}",
+                                "-a", "parse_html=1"], env, "bare/pages"),
                 ("urls_file", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
                                "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
                 ("discovery", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"max_pages={count // 20 + 1}",
@@ -155,9 +159,9 @@ def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
     finally:
         server.terminate()
     bare = results[0]["pages_per_s"]
-    print(f"{'run':<11}{'pages':>7}{'requests':>9}{'wall s':>8}{'pages/s':>9}{'CPU ms/page':>12}{'peak RSS MB':>12}{'vs bare':>8}")
+    print(f"{'run':<12}{'pages':>7}{'requests':>9}{'wall s':>8}{'pages/s':>9}{'CPU ms/page':>12}{'peak RSS MB':>12}{'vs bare':>8}")
     for r in results:
-        print(f"{r['name']:<11}{r['pages']:>7}{r['requests']:>9}{r['wall']:>8.1f}{r['pages_per_s']:>9.0f}"
+        print(f"{r['name']:<12}{r['pages']:>7}{r['requests']:>9}{r['wall']:>8.1f}{r['pages_per_s']:>9.0f}"
               f"{r['cpu_ms']:>12.2f}{r['rss_mb']:>12.0f}{r['pages_per_s'] / bare:>8.2f}")
     return results
 
@@ -183,7 +187,7 @@ def main() -> None:
     by_size = {count: measure_size(count, args.seed, args.concurrency) for count in args.articles}
     if len(by_size) > 1:
         small, large = min(by_size), max(by_size)
-        for index, name in enumerate(("bare", "urls_file", "discovery")):
+        for index, name in enumerate(("bare", "parse only", "urls_file", "discovery")):
             growth = by_size[large][index]["rss_mb"] / by_size[small][index]["rss_mb"]
             print(f"peak RSS {name}: {large} articles / {small} articles = {growth:.2f}x (target <= 1.2x)")
     if not args.no_scrapy_bench:

@@ -19,6 +19,7 @@ holds is not requested, whichever source found it; stat newscrawl/incremental/sk
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 import scrapy
 from dateutil.parser import isoparse
 from parsel import Selector
+from scrapy import signals
 from scrapy.http import TextResponse
 
 import newscrawl
@@ -192,6 +194,8 @@ class YonhapSpider(scrapy.Spider):
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
         spider._skipped_ids = set()
+        spider._room = asyncio.Event()
+        crawler.signals.connect(spider._room.set, signals.request_left_downloader)
         return spider
 
     @property
@@ -244,6 +248,7 @@ class YonhapSpider(scrapy.Spider):
             self._inc("discovery/explicit/links")
             if self._exported_before(url):
                 continue
+            await self._room_for_more()
             yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"},
                                  priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
@@ -252,6 +257,18 @@ class YonhapSpider(scrapy.Spider):
             yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap)
         for path in plan.listing_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_listing, cb_kwargs={"path": path, "page": 1})
+
+    async def _room_for_more(self) -> None:
+        """Wait while the engine has no room for another request. Scrapy reads start()
+        on while the downloader is full, so a urls_file of 10,000 URLs would otherwise
+        sit in the scheduler as 10,000 Request objects."""
+        engine = self.crawler.engine
+        while engine is not None and engine.running and engine.needs_backout():
+            self._room.clear()
+            try:  # woken when a request leaves the downloader; the timeout covers a busy scraper
+                await asyncio.wait_for(self._room.wait(), 0.25)
+            except asyncio.TimeoutError:
+                pass
 
     def _selector_or_skip(self, response, source: str):
         """The response's selector, or None (counted, logged) for a non-text response."""
@@ -347,7 +364,7 @@ class YonhapSpider(scrapy.Spider):
         # Our own Selector, not response.selector: Scrapy caches that on the response and
         # it points back at the response, a cycle that keeps each page's lxml tree (MBs
         # of C memory) alive until a full garbage collection; peak RSS grew by 100+ MB.
-        page = page_for(Selector(text=response.text, type="html"), response.url)
+        page = page_for(Selector(body=response.body, encoding=response.encoding, type="html"), response.url)
         self._inc(f"layout/{page.layout}")
         if page.layout == "meta":
             self._inc("layout/unknown")
