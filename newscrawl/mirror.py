@@ -14,7 +14,7 @@ import socket
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -187,18 +187,72 @@ def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()
     return site
 
 
+# -- faults ---------------------------------------------------------------------------
+# Transient faults spoil the first `times` responses of a path, then it is served
+# normally; permanent ones spoil every response. docs/reliability.md says what the
+# crawler does with each.
+TRANSIENT_FAULTS = ("http_500", "http_502", "http_503", "throttle_429", "slow", "reset", "truncated_html")
+PERMANENT_FAULTS = ("not_found_404", "gone_410", "challenge", "empty_body", "offsite_redirect", "redirect_loop",
+                    "oversize", "bad_dates")
+# The page is fine but its HTTP header says EUC-KR: it must still be read right.
+HARMLESS_FAULTS = ("euc_kr_declared",)
+FAULTS = TRANSIENT_FAULTS + PERMANENT_FAULTS + HARMLESS_FAULTS
+CHALLENGE_PAGE = (b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+                  b"<h1>Checking your browser before accessing en.yna.co.kr</h1><p>Enable JavaScript and cookies "
+                  b"to continue.</p></body></html>")
+
+
+@dataclass
+class FaultPlan:
+    """Which paths fault, and how; deterministic for a seed.
+
+    `by_path` names a fault per path; `rate` of the other paths matching `prefixes`
+    get one of `modes`, chosen with random.Random(seed). Transient faults spoil the
+    first `times` responses. `retry_after` is the 429's Retry-After (seconds); `slow`
+    responses wait `slow_seconds`; an `oversize` body is `oversize_bytes` long."""
+
+    by_path: dict[str, str] = field(default_factory=dict)
+    rate: float = 0.0
+    seed: int = 1
+    modes: tuple[str, ...] = FAULTS
+    prefixes: tuple[str, ...] = ("/view/",)
+    times: int = 1
+    retry_after: int = 2
+    slow_seconds: float = 3.0
+    oversize_bytes: int = 9 * 1024 * 1024
+
+    def assign(self, paths: Iterable[str]) -> dict[str, str]:
+        """path -> fault for the given site paths."""
+        unknown = set(self.by_path.values()) - set(FAULTS)
+        if unknown:
+            raise ValueError(f"unknown fault modes: {', '.join(sorted(unknown))}")
+        rng = random.Random(self.seed)
+        chosen = dict(self.by_path)
+        for path in sorted(paths):
+            if path not in chosen and path.startswith(self.prefixes) and rng.random() < self.rate:
+                chosen[path] = rng.choice(self.modes)
+        return chosen
+
+
 class MirrorServer(ThreadingHTTPServer):
     """Serves a built site on 127.0.0.1; `requests` counts the paths asked for.
 
     `article_delay` (seconds) slows every /view/ page, to stand for a slow site.
-    """
+    `faults` (a FaultPlan) makes chosen paths fail; `faulted` maps each faulted
+    path to its mode, `early_retries` lists paths asked again before their 429's
+    Retry-After had passed."""
 
     daemon_threads = True
 
-    def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0, article_delay: float = 0.0):
+    def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0, article_delay: float = 0.0,
+                 faults: FaultPlan | None = None):
         self.site = site
         self.article_delay = article_delay
+        self.plan = faults or FaultPlan()
+        self.faulted = self.plan.assign(site)
         self.requests: dict[str, int] = {}
+        self.early_retries: list[str] = []
+        self._throttled_at: dict[str, float] = {}
         self._lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
 
@@ -222,18 +276,88 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self):  # noqa: N802 (http.server's naming)
         path = urlsplit(self.path).path
         with self.server._lock:
-            self.server.requests[path] = self.server.requests.get(path, 0) + 1
+            attempt = self.server.requests[path] = self.server.requests.get(path, 0) + 1
         if self.server.article_delay and path.startswith("/view/"):
             time.sleep(self.server.article_delay)
         content_type, body = self.server.site.get(path, ("text/plain; charset=utf-8", b""))
         status = 200 if path in self.server.site else 404
         if status == 404:
             body = b"not found\n"
+        fault = self.server.faulted.get(path)
+        plan = self.server.plan
+        if fault and (fault not in TRANSIENT_FAULTS or attempt <= plan.times) and self._fault(fault, path, body):
+            return
+        if fault == "throttle_429":
+            with self.server._lock:
+                asked = self.server._throttled_at.get(path)
+            if asked is not None and time.monotonic() - asked < plan.retry_after:
+                self.server.early_retries.append(path)
+        self._send(status, content_type, body)
+
+    def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+    def _fault(self, fault: str, path: str, body: bytes) -> bool:
+        """Answer with the fault; False when the normal response should follow."""
+        plan = self.server.plan
+        html_type = "text/html; charset=utf-8"
+        if fault.startswith("http_5"):
+            self._send(int(fault[-3:]), "text/plain", b"server error\n")
+        elif fault in ("not_found_404", "gone_410"):
+            self._send(int(fault[-3:]), "text/plain", b"gone\n")
+        elif fault == "throttle_429":
+            with self.server._lock:
+                self.server._throttled_at[path] = time.monotonic()
+            self._send(429, "text/plain", b"slow down\n", {"Retry-After": str(plan.retry_after)})
+        elif fault == "slow":
+            time.sleep(plan.slow_seconds)
+            self._send(200, html_type, body)
+        elif fault == "reset":  # the headers promise the whole page; half comes, then the connection dies
+            self.send_response(200)
+            self.send_header("Content-Type", html_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            self.close_connection = True
+        elif fault == "truncated_html":  # a complete HTTP response of a page cut part-way through the story
+            cut = body.find(b"(Yonhap) --")
+            self._send(200, html_type, body[: (cut + 400) if cut > 0 else len(body) // 2])
+        elif fault == "challenge":
+            self._send(200, html_type, CHALLENGE_PAGE)
+        elif fault == "empty_body":
+            self._send(200, html_type, b"")
+        elif fault == "offsite_redirect":
+            self._send(302, "text/plain", b"", {"Location": f"http://offsite.example{path}"})
+        elif fault == "redirect_loop":
+            self._send(302, "text/plain", b"", {"Location": f"{path}?loop={self.server.requests[path]}"})
+        elif fault == "oversize":
+            self._send_oversize(plan.oversize_bytes)
+        elif fault == "bad_dates":
+            broken = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00", b"2023-13-45T99:99:99+09:00", body)
+            self._send(200, html_type, broken)
+        elif fault == "euc_kr_declared":
+            self._send(200, "text/html; charset=euc-kr", body)
+        return True
+
+    def _send_oversize(self, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        chunk = b"<p>" + b"x" * 65530 + b"</p>"
+        try:
+            for _ in range(size // len(chunk)):
+                self.wfile.write(chunk)
+        except OSError:  # the crawler hung up, as it should
+            pass
 
     def log_message(self, format, *args):  # keep test and demo output clean
         pass

@@ -82,6 +82,15 @@ RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [408, 429, 500, 502, 503, 504, 522, 524]
 REDIRECT_MAX_TIMES = 5
+# Retries wait: 1 s, 2 s, 4 s ... (at most 30 s), and at least a 429/503's Retry-After
+# (up to 120 s; longer is given up). newscrawl.middlewares, docs/reliability.md.
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+}
+NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
+NEWSCRAWL_RETRY_BACKOFF_MAX = 30.0
+NEWSCRAWL_RETRY_AFTER_MAX = 120.0
 COOKIES_ENABLED = False
 
 # A crawl service exposes no control ports.

@@ -20,7 +20,9 @@ holds is not requested, whichever source found it; stat newscrawl/incremental/sk
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -31,10 +33,11 @@ import scrapy
 from dateutil.parser import isoparse
 from parsel import Selector
 from scrapy import signals
+from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.http import TextResponse
 
 import newscrawl
-from newscrawl.ids import article_id_from_url, explicit_url, fetch_url, on_site
+from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site
 from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
 from newscrawl.processing import article_from_page
@@ -47,6 +50,10 @@ DISCOVERY_MODES = ("rss", "sitemap", "listing")
 # holds one page's worth of article requests, not a whole backfill's (memory stays
 # flat however many pages the listings run to).
 ARTICLE_PRIORITY = 10
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# An XML feed that declares entities could expand them (billion laughs) or fetch them
+# (external entities); Yonhap's feeds declare none, so such a feed is refused.
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 # Section name -> (listing path, RSS feed path or None). SITE.md "Discovery".
 SECTIONS = {
     "politics": ("/national/politics", "/RSS/national.xml"),
@@ -190,6 +197,10 @@ class YonhapSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.base_url = crawler.settings.get("YONHAP_BASE_URL").rstrip("/")
         spider.plan = plan_from_arguments(crawler.settings, **spider._arguments)
+        # Requests (redirects included) go only to Yonhap's hosts, the base URL's, and
+        # the hosts of explicit URLs; Scrapy's OffsiteMiddleware enforces it.
+        hosts = {urlsplit(spider.base_url).hostname, *YONHAP_HOSTS, *(urlsplit(u).hostname for u in spider.plan.explicit_urls)}
+        spider.allowed_domains = sorted(host for host in hosts if host)
         # The IncrementalState extension, looked up once the crawl starts. Not named
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
@@ -271,10 +282,16 @@ class YonhapSpider(scrapy.Spider):
                 pass
 
     def _selector_or_skip(self, response, source: str):
-        """The response's selector, or None (counted, logged) for a non-text response."""
+        """The response's selector, or None (counted, logged) for a non-text response
+        or an XML feed that declares entities."""
         if not isinstance(response, TextResponse):
             self._inc(f"discovery/{source}/unreadable")
             logger.error("%s is not a text response, skipped: %s", source, response.url)
+            return None
+        if source != "listing" and _ENTITY_DECLARATION.search(response.body[:65536]):
+            self._inc(f"discovery/{source}/entities_refused")
+            logger.error("%s declares XML entities (entity expansion or external entities), skipped: %s",
+                         source, response.url)
             return None
         return response.selector
 
@@ -361,10 +378,31 @@ class YonhapSpider(scrapy.Spider):
             self._inc("response/not_text")
             logger.warning("not an HTML page, skipped: %s", response.url)
             return
+        if not response.body.strip():
+            self._inc("response/empty")
+            logger.warning("empty page, skipped: %s", response.url)
+            return
+        if not _HTML_END.search(response.body[-4096:]):
+            # A 200 whose HTML stops part-way (a proxy or the site cut it off): fetch it
+            # again; never export the story as if it were complete.
+            self._inc("response/truncated")
+            retry = get_retry_request(response.request, spider=self, reason="truncated_html")
+            if retry is None:
+                self._inc("dropped/truncated")
+                logger.error("page still cut off after %d retries, dropped: %s", self.crawler.settings.getint("RETRY_TIMES"),
+                             response.url)
+            else:
+                yield retry
+            return
         # Our own Selector, not response.selector: Scrapy caches that on the response and
         # it points back at the response, a cycle that keeps each page's lxml tree (MBs
         # of C memory) alive until a full garbage collection; peak RSS grew by 100+ MB.
-        page = page_for(Selector(body=response.body, encoding=response.encoding, type="html"), response.url)
+        page = page_for(Selector(body=response.body, encoding=self._body_encoding(response), type="html"), response.url)
+        if page.layout == "meta" and not page.published_at():
+            # No known layout and no publish time: a challenge, consent or error page.
+            self._inc("response/not_article")
+            logger.warning("not an article page (challenge, consent or error page?), skipped: %s", response.url)
+            return
         self._inc(f"layout/{page.layout}")
         if page.layout == "meta":
             self._inc("layout/unknown")
@@ -376,3 +414,18 @@ class YonhapSpider(scrapy.Spider):
                 self._inc("filtered/out_of_range")
                 return
         yield article
+
+    def _body_encoding(self, response) -> str:
+        """The page's encoding: UTF-8 when the body is valid UTF-8, whatever the header
+        declares (the English site is UTF-8; a stray EUC-KR/CP949 label would garble
+        every quote and dash), else what Scrapy chose from header, BOM and meta."""
+        declared = response.encoding
+        if codecs.lookup(declared).name == "utf-8":
+            return declared
+        try:
+            response.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return declared
+        self._inc("response/charset_mismatch")
+        logger.info("declared %s but the body is UTF-8; read as UTF-8: %s", declared, response.url)
+        return "utf-8"

@@ -1,0 +1,87 @@
+"""Retries with backoff that honour Retry-After (docs/reliability.md).
+
+Scrapy's RetryMiddleware re-schedules a failed request at once. This subclass keeps
+its rules (RETRY_TIMES, RETRY_HTTP_CODES, the exceptions it retries, its stats) and
+waits before handing the retry back: NEWSCRAWL_RETRY_BACKOFF_BASE * 2**(n-1) seconds
+for the n-th retry, at most NEWSCRAWL_RETRY_BACKOFF_MAX; for a 429 or 503 with a
+Retry-After header, at least what the site asked. A Retry-After longer than
+NEWSCRAWL_RETRY_AFTER_MAX is not waited for: the request is given up (stat
+newscrawl/retry/retry_after_too_long) rather than hold a download slot that long.
+The wait holds the request's download slot, which is what a site that says "slow
+down" wants.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.http import Request
+
+logger = logging.getLogger(__name__)
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Seconds asked by a Retry-After header (delta-seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    def __init__(self, settings, crawler):
+        super().__init__(settings)
+        self.crawler = crawler
+        self.backoff_base = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_BASE", 1.0)
+        self.backoff_max = settings.getfloat("NEWSCRAWL_RETRY_BACKOFF_MAX", 30.0)
+        self.retry_after_max = settings.getfloat("NEWSCRAWL_RETRY_AFTER_MAX", 120.0)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.settings, crawler)
+
+    def _backoff(self, retry: Request) -> float:
+        attempt = retry.meta.get("retry_times", 1)
+        return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
+
+    async def _wait(self, seconds: float, request: Request, why: str) -> None:
+        if seconds <= 0:
+            return
+        self.crawler.stats.inc_value("newscrawl/retry/waits")
+        self.crawler.stats.inc_value("newscrawl/retry/wait_seconds", round(seconds))
+        logger.debug("waiting %.1f s before retrying %s (%s)", seconds, request.url, why)
+        await asyncio.sleep(seconds)
+
+    async def process_response(self, request, response):
+        asked = None
+        if response.status in (429, 503):
+            asked = retry_after_seconds(response.headers.get("Retry-After"))
+            if asked is not None and asked > self.retry_after_max:
+                self.crawler.stats.inc_value("newscrawl/retry/retry_after_too_long")
+                logger.error("gave up %s: the site asks to retry in %.0f s (more than NEWSCRAWL_RETRY_AFTER_MAX)",
+                             request.url, asked)
+                return response
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            if asked is not None:
+                self.crawler.stats.inc_value("newscrawl/retry/retry_after_honoured")
+            await self._wait(max(self._backoff(result), asked or 0), request, f"status {response.status}")
+        return result
+
+    async def process_exception(self, request, exception):
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            await self._wait(self._backoff(result), request, type(exception).__name__)
+        return result
