@@ -28,6 +28,7 @@ class Thresholds:
     finish_reasons: tuple[str, ...] = ("finished",)
     max_error_ratio: float = 0.05
     max_dropped_ratio: float = 0.05
+    max_unfetched_ratio: float = 0.2
     # field -> its normal share of items; 1.0 means required in every item
     coverage: Mapping[str, float] = field(default_factory=dict)
     alpha: float = 0.001
@@ -99,6 +100,23 @@ def dropped_check(stats: Mapping, thresholds: Thresholds) -> dict:
 
 
 
+# Article links that gave no article: HTTP errors, redirects off the site (Scrapy's
+# offsite/filtered) or in loops, oversize bodies, downloads that failed after their
+# retries, challenge and empty pages, pages still cut off after their retries.
+_UNFETCHED = ("newscrawl/request_failed/", "newscrawl/response/not_article", "newscrawl/response/empty",
+              "newscrawl/response/not_text", "newscrawl/dropped/truncated", "offsite/filtered")
+
+
+def unfetched_check(stats: Mapping, thresholds: Thresholds) -> dict:
+    requested = _count(stats, "newscrawl/articles/requested")
+    unfetched = sum(_sum_prefix(stats, prefix) for prefix in _UNFETCHED)
+    ratio = unfetched / requested if requested > 0 else 0.0
+    return _check("unfetched_ratio", ratio <= thresholds.max_unfetched_ratio,
+                  f"{unfetched} of {requested} article pages requested gave no article ({ratio:.1%}; "
+                  f"newscrawl/request_failed/* and newscrawl/response/* say why); at most {thresholds.max_unfetched_ratio:.0%}",
+                  round(ratio, 4), thresholds.max_unfetched_ratio)
+
+
 def layout_check(stats: Mapping, fields: tuple[str, ...] = ()) -> dict:
     """No page in an unknown layout. When there are some, the message names the fields
     (of `fields`) that the meta-tag fallback found on none of its exported items."""
@@ -158,4 +176,5 @@ def coverage_checks(stats: Mapping, thresholds: Thresholds) -> list[dict]:
 def evaluate(stats: Mapping, thresholds: Thresholds, paused: bool = False, fields: tuple[str, ...] = ()) -> list[dict]:
     """Every check of a finished run."""
     return [items_check(stats, thresholds), finish_reason_check(stats, thresholds, paused), errors_check(stats, thresholds),
-            dropped_check(stats, thresholds), layout_check(stats, fields), *coverage_checks(stats, thresholds)]
+            dropped_check(stats, thresholds), unfetched_check(stats, thresholds), layout_check(stats, fields),
+            *coverage_checks(stats, thresholds)]

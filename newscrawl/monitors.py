@@ -26,6 +26,7 @@ def thresholds_from(settings) -> health.Thresholds:
         finish_reasons=tuple(settings.getlist("NEWSCRAWL_MONITOR_FINISH_REASONS", ["finished"])),
         max_error_ratio=settings.getfloat("NEWSCRAWL_MONITOR_MAX_ERROR_RATIO", 0.05),
         max_dropped_ratio=settings.getfloat("NEWSCRAWL_MONITOR_MAX_DROPPED_RATIO", 0.05),
+        max_unfetched_ratio=settings.getfloat("NEWSCRAWL_MONITOR_MAX_UNFETCHED_RATIO", 0.2),
         coverage={name: float(share) for name, share in settings.getdict("NEWSCRAWL_MONITOR_FIELD_COVERAGE").items()},
         alpha=settings.getfloat("NEWSCRAWL_MONITOR_COVERAGE_ALPHA", 0.001),
     )
@@ -65,6 +66,10 @@ class HealthMonitor(Monitor):
     @monitors.name("dropped items")
     def test_dropped_ratio(self):
         self._judge([health.dropped_check(self._stats, self._thresholds)])
+
+    @monitors.name("unfetched articles")
+    def test_unfetched_ratio(self):
+        self._judge([health.unfetched_check(self._stats, self._thresholds)])
 
     @monitors.name("unknown layouts")
     def test_unknown_layout(self):

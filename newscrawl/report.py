@@ -43,8 +43,9 @@ def report_stats(stats: dict) -> dict:
     """The stats a report keeps, JSON-ready."""
     kept = {}
     for key in sorted(stats):
-        if key.startswith(("newscrawl/", "spidermon/", "downloader/exception_type_count/",
-                           "downloader/response_status_count/", "item_dropped_reasons_count/")) or key in _SCRAPY_STATS:
+        if key.startswith(("newscrawl/", "spidermon/", "downloader/exception_type_count/", "retry/",
+                           "downloader/response_status_count/", "item_dropped_reasons_count/", "offsite/",
+                           "httperror/")) or key in _SCRAPY_STATS:
             value = stats[key]
             kept[key] = value.isoformat() if isinstance(value, datetime) else value
     return kept

@@ -47,6 +47,7 @@ NEWSCRAWL_MONITOR_MIN_ITEMS = 1  # articles exported or known (skipped) in a dis
 NEWSCRAWL_MONITOR_FINISH_REASONS = ["finished"]
 NEWSCRAWL_MONITOR_MAX_ERROR_RATIO = 0.05  # ERROR/CRITICAL log lines per request
 NEWSCRAWL_MONITOR_MAX_DROPPED_RATIO = 0.05  # items dropped as broken (missing field, schema) per item
+NEWSCRAWL_MONITOR_MAX_UNFETCHED_RATIO = 0.2  # article links that gave no article (404, challenge, ...)
 # Field -> normal share of exported items (1.0: required in every item). A field
 # fails when so few items have it that chance is implausible (p < ALPHA).
 NEWSCRAWL_MONITOR_FIELD_COVERAGE = {

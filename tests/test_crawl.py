@@ -115,6 +115,8 @@ def test_explicit_urls_leaked_tail_unknown_layout_and_non_article(serve, tmp_pat
     (["-a", "urls_file=/nonexistent/urls.txt"], "urls_file '/nonexistent/urls.txt' does not exist"),
     (["-a", "discover=rss,atom"], "discover takes rss, sitemap, listing; got atom"),
     (["-a", "sinse=2023-01-01"], "unknown argument(s) sinse"),
+    (["-s", 'YONHAP_RSS_PATHS=["/RSS/news.xml"]'], "YONHAP_RSS_PATHS takes paths on the site such as /RSS/news.xml"),
+    (["-a", "sections=/nk index"], "not a listing path: '/nk index'"),
 ])
 def test_bad_spider_arguments(args, message, tmp_path):
     status, log = run_crawl("http://127.0.0.1:9", *args, cwd=tmp_path)

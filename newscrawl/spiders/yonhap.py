@@ -33,7 +33,8 @@ import scrapy
 from dateutil.parser import isoparse
 from parsel import Selector
 from scrapy import signals
-from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.http import TextResponse
 
 import newscrawl
@@ -110,6 +111,18 @@ def _comma_list(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+_SITE_PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@%/-]*(\?[A-Za-z0-9._~!$&'()*+,;=:@%/?-]*)?")
+
+
+def _site_paths(settings, name: str) -> list[str]:
+    """A YONHAP_*_PATHS setting: paths on the site, like /RSS/news.xml (on the command
+    line: -s NAME=/a.xml,/b.xml)."""
+    paths = [str(path).strip() for path in settings.getlist(name) if str(path).strip()]
+    if bad := [path for path in paths if not _SITE_PATH.fullmatch(path)]:
+        raise ValueError(f"{name} takes paths on the site such as /RSS/news.xml, comma-separated; got {', '.join(map(repr, bad))}")
+    return paths
+
+
 def plan_from_arguments(settings, since=None, until=None, sections=None, urls=None, urls_file=None,
                         max_pages=None, discover=None, refetch=None, _job=None, **unknown) -> CrawlPlan:
     """Check the spider arguments; ValueError says what is wrong. (`_job` is the job
@@ -153,13 +166,15 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
     modes = _comma_list(discover) or list(DISCOVERY_MODES)
     if wrong := [m for m in modes if m not in DISCOVERY_MODES]:
         raise ValueError(f"discover takes {', '.join(DISCOVERY_MODES)}; got {', '.join(wrong)}")
-    listing_paths = list(settings.getlist("YONHAP_LISTING_PATHS"))
-    rss_paths = list(settings.getlist("YONHAP_RSS_PATHS"))
-    sitemap_paths = list(settings.getlist("YONHAP_SITEMAP_PATHS"))
+    listing_paths = _site_paths(settings, "YONHAP_LISTING_PATHS")
+    rss_paths = _site_paths(settings, "YONHAP_RSS_PATHS")
+    sitemap_paths = _site_paths(settings, "YONHAP_SITEMAP_PATHS")
     if chosen := _comma_list(sections):
         listing_paths, rss_paths = [], []
         for section in chosen:
             if section.startswith("/"):
+                if not _SITE_PATH.fullmatch(section):
+                    raise ValueError(f"not a listing path: {section!r}")
                 listing_paths.append(section.rstrip("/"))
             elif section in SECTIONS:
                 listing, feed = SECTIONS[section]
@@ -205,6 +220,7 @@ class YonhapSpider(scrapy.Spider):
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
         spider._skipped_ids = set()
+        spider._requested_ids = set()
         spider._room = asyncio.Event()
         crawler.signals.connect(spider._room.set, signals.request_left_downloader)
         return spider
@@ -235,7 +251,16 @@ class YonhapSpider(scrapy.Spider):
         self._inc(f"discovery/{source}/links")
         if self._exported_before(url):
             return None
-        return scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": source}, priority=ARTICLE_PRIORITY)
+        self._count_requested(url)
+        return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
+                              priority=ARTICLE_PRIORITY)
+
+    def _count_requested(self, url: str) -> None:
+        """newscrawl/articles/requested: article pages asked for, once each."""
+        article_id = article_id_from_url(url)
+        if article_id not in self._requested_ids:
+            self._requested_ids.add(article_id)
+            self._inc("articles/requested")
 
     def _exported_before(self, url: str) -> bool:
         """True (counted once per article) if the state store holds the URL's article."""
@@ -260,14 +285,16 @@ class YonhapSpider(scrapy.Spider):
             if self._exported_before(url):
                 continue
             await self._room_for_more()
-            yield scrapy.Request(url, callback=self.parse_article, cb_kwargs={"source": "explicit"},
-                                 priority=ARTICLE_PRIORITY)
+            self._count_requested(url)
+            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
+                                 cb_kwargs={"source": "explicit"}, priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_rss)
+            yield scrapy.Request(self.base_url + path, callback=self.parse_rss, errback=self.source_failed)
         for path in plan.sitemap_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap)
+            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap, errback=self.source_failed)
         for path in plan.listing_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_listing, cb_kwargs={"path": path, "page": 1})
+            yield scrapy.Request(self.base_url + path, callback=self.parse_listing, errback=self.source_failed,
+                                 cb_kwargs={"path": path, "page": 1})
 
     async def _room_for_more(self) -> None:
         """Wait while the engine has no room for another request. Scrapy reads start()
@@ -323,7 +350,7 @@ class YonhapSpider(scrapy.Spider):
                 # A child sitemap on Yonhap's host is read from the base URL (a mirror).
                 child = urlsplit(response.urljoin(loc.strip()))
                 yield scrapy.Request(self.base_url + child.path + (f"?{child.query}" if child.query else ""),
-                                     callback=self.parse_sitemap)
+                                     callback=self.parse_sitemap, errback=self.source_failed)
             else:
                 self._inc("discovery/sitemap/offsite_or_not_article")
         urls = selector.xpath("//*[local-name()='url']")
@@ -363,7 +390,7 @@ class YonhapSpider(scrapy.Spider):
                 yield request
         if reached_since or page >= self.plan.max_pages:
             return
-        yield scrapy.Request(f"{self.base_url}{path}/{page + 1}", callback=self.parse_listing,
+        yield scrapy.Request(f"{self.base_url}{path}/{page + 1}", callback=self.parse_listing, errback=self.source_failed,
                              cb_kwargs={"path": path, "page": page + 1})
 
     @staticmethod
@@ -386,13 +413,14 @@ class YonhapSpider(scrapy.Spider):
             # A 200 whose HTML stops part-way (a proxy or the site cut it off): fetch it
             # again; never export the story as if it were complete.
             self._inc("response/truncated")
-            retry = get_retry_request(response.request, spider=self, reason="truncated_html")
-            if retry is None:
+            tries = response.meta.get("newscrawl_truncated", 0)
+            if tries >= self.crawler.settings.getint("RETRY_TIMES"):
                 self._inc("dropped/truncated")
-                logger.error("page still cut off after %d retries, dropped: %s", self.crawler.settings.getint("RETRY_TIMES"),
-                             response.url)
+                logger.error("page still cut off after %d retries, dropped: %s", tries, response.url)
             else:
-                yield retry
+                self._inc("retry/truncated")
+                # A fresh meta: Scrapy's download keys must not travel to the new request.
+                yield response.request.replace(dont_filter=True, meta={"newscrawl_truncated": tries + 1})
             return
         # Our own Selector, not response.selector: Scrapy caches that on the response and
         # it points back at the response, a cycle that keeps each page's lxml tree (MBs
@@ -414,6 +442,31 @@ class YonhapSpider(scrapy.Spider):
                 self._inc("filtered/out_of_range")
                 return
         yield article
+
+    def source_failed(self, failure):
+        """A feed, sitemap or listing page that could not be fetched (after retries)."""
+        source = {self.parse_rss: "rss", self.parse_sitemap: "sitemap"}.get(failure.request.callback, "listing")
+        self._inc(f"discovery/{source}/failed")
+        logger.error("%s page could not be fetched, skipped: %s (%s)", source, failure.request.url,
+                     str(failure.value)[:200] or type(failure.value).__name__)
+
+    def article_failed(self, failure):
+        """An article request that gave no page (after any retries): counted by cause
+        under newscrawl/request_failed/, logged with its URL."""
+        error = failure.value
+        message = str(error)
+        if isinstance(error, HttpError):
+            cause = f"http_{error.response.status}"
+        elif isinstance(error, IgnoreRequest) and "max redirections" in message:
+            cause = "redirect_loop"
+        elif "max size" in message or "maxsize" in message:
+            cause = "too_large"
+        elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
+            cause = "robots"
+        else:
+            cause = type(error).__name__
+        self._inc(f"request_failed/{cause}")
+        logger.warning("no article from %s: %s (%s)", failure.request.url, cause, message[:200])
 
     def _body_encoding(self, response) -> str:
         """The page's encoding: UTF-8 when the body is valid UTF-8, whatever the header
