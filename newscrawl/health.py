@@ -108,8 +108,10 @@ _UNFETCHED = ("newscrawl/request_failed/", "newscrawl/response/not_article", "ne
 
 
 def unfetched_check(stats: Mapping, thresholds: Thresholds) -> dict:
-    requested = _count(stats, "newscrawl/articles/requested")
-    unfetched = sum(_sum_prefix(stats, prefix) for prefix in _UNFETCHED)
+    # Pages robots.txt forbids were never fetched on purpose: neither asked for nor failed.
+    forbidden = _count(stats, "newscrawl/request_failed/robots")
+    requested = _count(stats, "newscrawl/articles/requested") - forbidden
+    unfetched = sum(_sum_prefix(stats, prefix) for prefix in _UNFETCHED) - forbidden
     ratio = unfetched / requested if requested > 0 else 0.0
     return _check("unfetched_ratio", ratio <= thresholds.max_unfetched_ratio,
                   f"{unfetched} of {requested} article pages requested gave no article ({ratio:.1%}; "

@@ -82,14 +82,14 @@ def test_explicit_urls_leaked_tail_unknown_layout_and_non_article(serve, tmp_pat
                     f"{server.base_url}/view/AEN20230419004400320\n"
                     f"{server.base_url}/view/AEN20230419777700315\n")
     status, log = run_crawl(server.base_url, "-a", f"urls_file={urls}", "-O", "out.jsonl", cwd=tmp_path)
-    # The crawl ran, but it is not healthy: one explicit URL gave no article (the
-    # challenge page), one page matched no known layout. Exit status 3, and the report
+    # The crawl ran, but it is not healthy: one explicit URL of four gave no article
+    # (the challenge page), one page matched no known layout. Exit status 3, and the report
     # says which checks failed.
     assert status == 3, log[-3000:]
     report = json.loads((tmp_path / "out.report.json").read_text())
     assert report["healthy"] is False
-    assert report["failed_checks"] == ["items", "unknown_layout"]
-    assert "crawl unhealthy: failed checks items, unknown_layout" in log
+    assert report["failed_checks"] == ["items", "unfetched_ratio", "unknown_layout"]
+    assert "crawl unhealthy: failed checks items, unfetched_ratio, unknown_layout" in log
     rows = {r["article_id"]: r for r in map(json.loads, (tmp_path / "out.jsonl").read_text().splitlines())}
     assert sorted(rows) == ["AEN20230419002000320", "AEN20230419004400320"]
     want = json.loads((FIXTURES / "expected" / "AEN20230419002000320.json").read_text())

@@ -446,6 +446,11 @@ class YonhapSpider(scrapy.Spider):
     def source_failed(self, failure):
         """A feed, sitemap or listing page that could not be fetched (after retries)."""
         source = {self.parse_rss: "rss", self.parse_sitemap: "sitemap"}.get(failure.request.callback, "listing")
+        if (source == "listing" and failure.request.cb_kwargs.get("page", 1) > 1 and isinstance(failure.value, HttpError)
+                and failure.value.response.status == 404):
+            self._inc("discovery/listing/end")  # paged past the last listing page
+            logger.info("listing ends before page %d: %s", failure.request.cb_kwargs["page"], failure.request.url)
+            return
         self._inc(f"discovery/{source}/failed")
         logger.error("%s page could not be fetched, skipped: %s (%s)", source, failure.request.url,
                      str(failure.value)[:200] or type(failure.value).__name__)
