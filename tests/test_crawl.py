@@ -171,3 +171,24 @@ def test_listing_pagination_stops_at_max_pages_and_since(mirror, tmp_path):
     assert "/news" in mirror.requests and "/news/2" not in mirror.requests
     assert stats_from_log(log)["newscrawl/discovery/listing/out_of_range"] == 4
     assert not any(path.startswith("/view/") for path in mirror.requests)
+
+
+def test_urls_file_errors_name_lines_not_their_text(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("https://en.yna.co.kr/view/AEN20230419004700315\nroot:x:0:0:root:/root:/bin/bash\n")
+    status, log = run_crawl("http://127.0.0.1:9", "-a", f"urls_file={secret}", cwd=tmp_path)
+    assert status == 2
+    assert "line(s) 2 hold no article URL" in log
+    assert "root:x" not in log
+
+
+def test_control_ports_are_off_and_csv_guard_on():
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("newscrawl.settings")
+    assert settings.getbool("TELNETCONSOLE_ENABLED") is False
+    assert settings.getbool("REMOTE_CONTROL_ENABLED") is False
+    assert settings.getbool("NEWSCRAWL_CSV_FORMULA_GUARD") is True
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert settings.getint("DOWNLOAD_MAXSIZE") == 8 * 1024 * 1024

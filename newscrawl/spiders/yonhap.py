@@ -144,7 +144,12 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
         if pages < 1:
             raise ValueError(f"max_pages must be a whole number of at least 1, got {max_pages!r}")
 
-    given = _comma_list(urls)
+    explicit, bad = [], []
+    for url in _comma_list(urls):
+        fetched = explicit_url(url, base_url)
+        (explicit if fetched else bad).append(fetched or url)
+    if bad:
+        raise ValueError(f"not an article URL (…/view/AEN…): {', '.join(bad[:5])}" + (" …" if len(bad) > 5 else ""))
     if urls_file:
         path = Path(urls_file)
         if not path.is_file():
@@ -153,15 +158,21 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"urls_file {urls_file!r} cannot be read: {error}") from None
-        given += [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-        if not given:
+        bad_lines = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                fetched = explicit_url(line.strip(), base_url)
+                if fetched:
+                    explicit.append(fetched)
+                else:
+                    bad_lines.append(str(number))
+        # Line numbers only: the file's text is not echoed into logs (a scheduled job
+        # must not be able to copy a file it can read into its log).
+        if bad_lines:
+            raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(bad_lines[:10])}"
+                             + (" …" if len(bad_lines) > 10 else "") + " hold no article URL (…/view/AEN…)")
+        if not explicit:
             raise ValueError(f"urls_file {urls_file!r} holds no URL")
-    explicit, bad = [], []
-    for url in given:
-        fetched = explicit_url(url, base_url)
-        (explicit if fetched else bad).append(fetched or url)
-    if bad:
-        raise ValueError(f"not an article URL (…/view/AEN…): {', '.join(bad[:5])}" + (" …" if len(bad) > 5 else ""))
 
     modes = _comma_list(discover) or list(DISCOVERY_MODES)
     if wrong := [m for m in modes if m not in DISCOVERY_MODES]:
