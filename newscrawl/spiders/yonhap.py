@@ -312,12 +312,23 @@ class YonhapSpider(scrapy.Spider):
         on while the downloader is full, so a urls_file of 10,000 URLs would otherwise
         sit in the scheduler as 10,000 Request objects."""
         engine = self.crawler.engine
-        while engine is not None and engine.running and engine.needs_backout():
+        while engine is not None and engine.running and self._no_room(engine):
             self._room.clear()
             try:  # woken when a request leaves the downloader; the timeout covers a busy scraper
                 await asyncio.wait_for(self._room.wait(), 0.25)
             except asyncio.TimeoutError:
                 pass
+
+    def _no_room(self, engine) -> bool:
+        """The downloader is full and a round of requests is already queued behind it
+        (the queue keeps the downloader busy while start() waits)."""
+        if not engine.needs_backout():
+            return False
+        try:
+            queued = len(engine.scheduler)
+        except TypeError:  # a scheduler that cannot tell
+            return True
+        return queued >= self.crawler.settings.getint("CONCURRENT_REQUESTS")
 
     def _selector_or_skip(self, response, source: str):
         """The response's selector, or None (counted, logged) for a non-text response
