@@ -100,7 +100,7 @@ class IncrementalState:
     def from_crawler(cls, crawler):
         path = state_path(crawler.settings)
         if path is None:
-            raise NotConfigured("NEWSCRAWL_STATE_ENABLED is off")
+            raise NotConfigured  # switched off on purpose (NEWSCRAWL_STATE_ENABLED): nothing to warn about
         store = StateStore(path)  # StateStoreError stops the crawl (the crawl command says why first)
         try:
             recovered = store.recover_unfinished_runs(read_feed_file)

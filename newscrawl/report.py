@@ -63,7 +63,7 @@ class RunReport:
     @classmethod
     def from_crawler(cls, crawler):
         if not crawler.settings.getbool("NEWSCRAWL_REPORT_ENABLED", True):
-            raise NotConfigured("NEWSCRAWL_REPORT_ENABLED is off")
+            raise NotConfigured  # switched off on purpose: nothing to warn about
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         return extension
