@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from crawl import crawl_settings, stat  # benchmarks/crawl.py: the same politeness-off settings and stats reader
 from newscrawl.mirror import MirrorServer, build_site, load_articles, synthetic_articles
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,9 +26,7 @@ PAGES = sorted((ROOT / "tests" / "fixtures" / "pages").glob("*.html"))
 
 
 def crawl(base_url: str, workdir: Path) -> tuple[float, str]:
-    command = [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-s", f"YONHAP_BASE_URL={base_url}",
-               "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "CONCURRENT_REQUESTS=16",
-               "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=16", "-s", "LOG_LEVEL=INFO"]
+    command = [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-s", f"YONHAP_BASE_URL={base_url}", *crawl_settings(16)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["SCRAPY_SETTINGS_MODULE"] = "newscrawl.settings"
     start = time.perf_counter()
@@ -36,14 +35,6 @@ def crawl(base_url: str, workdir: Path) -> tuple[float, str]:
     if result.returncode != 0:
         sys.exit(f"crawl failed ({result.returncode}):\n{result.stderr[-3000:]}")
     return elapsed, result.stderr
-
-
-def stat(log: str, name: str) -> int:
-    marker = f"'{name}': "
-    block = log.rsplit("Dumping Scrapy stats:", 1)[-1]
-    if marker not in block:
-        return 0
-    return int(block.split(marker, 1)[1].split(",", 1)[0].split("}", 1)[0])
 
 
 def main() -> None:

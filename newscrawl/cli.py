@@ -101,15 +101,6 @@ def command_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def default_state_path() -> str:
-    """The crawl's NEWSCRAWL_STATE_PATH default (environment, else under NEWSCRAWL_DATA_DIR)."""
-    import os
-
-    from newscrawl.state import default_state_path as under
-
-    return os.environ.get("NEWSCRAWL_STATE_PATH") or under(os.environ.get("NEWSCRAWL_DATA_DIR", "data"))
-
-
 def command_export(args: argparse.Namespace) -> int:
     from newscrawl.export import export_format, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError
@@ -137,7 +128,9 @@ def command_export(args: argparse.Namespace) -> int:
             print(f"{PROG} export: skipped: {message}", file=sys.stderr)
         source, available = f"{len(args.feeds)} feed file(s)", len(records)
     else:
-        state = args.state or default_state_path()
+        from newscrawl.settings import NEWSCRAWL_STATE_PATH
+
+        state = args.state or NEWSCRAWL_STATE_PATH
         try:
             store = StateStore(state, lock=False, create=False)
         except StateStoreError as error:
@@ -169,13 +162,20 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
-def _trigger_from_args(args: argparse.Namespace):
-    """The Trigger the service commands share; ValueError for a bad option or spider argument."""
+def _scrapyd_client(args: argparse.Namespace, credentials: tuple[str, str] | None):
+    """The client of --url, else $NEWSCRAWL_SCRAPYD_URL, else the local scrapyd."""
     import os
 
+    from newscrawl.service import DEFAULT_URL, ScrapydClient
+
+    return ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, credentials)
+
+
+def _trigger_from_args(args: argparse.Namespace):
+    """The Trigger the service commands share; ValueError for a bad option or spider argument."""
     from scrapy.settings import Settings
 
-    from newscrawl.service import DEFAULT_URL, ScrapydClient, Trigger, read_credentials
+    from newscrawl.service import Trigger, read_credentials
     from newscrawl.spiders.yonhap import YonhapSpider
 
     arguments, settings = _pairs(args.argument, "-a"), _pairs(args.setting, "-s")
@@ -189,8 +189,7 @@ def _trigger_from_args(args: argparse.Namespace):
     if credentials is None:
         print(f"{PROG} {args.command}: no scrapyd credentials (SCRAPYD_USERNAME and SCRAPYD_PASSWORD, "
               "or --auth-file): calling scrapyd without authentication", file=sys.stderr)
-    client = ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, credentials)
-    return Trigger(client, args.project, args.spider, arguments, settings)
+    return Trigger(_scrapyd_client(args, credentials), args.project, args.spider, arguments, settings)
 
 
 def _service_logging() -> None:
@@ -253,18 +252,16 @@ def command_schedule(args: argparse.Namespace) -> int:
 
 def command_jobs(args: argparse.Namespace) -> int:
     import json
-    import os
 
-    from newscrawl.service import DEFAULT_URL, ScrapydClient, ScrapydError, find_reports, format_job_rows, job_rows, read_credentials
+    from newscrawl.service import ScrapydError, find_reports, format_job_rows, job_rows, read_credentials
+    from newscrawl.settings import NEWSCRAWL_DATA_DIR
 
     try:
-        client = ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, read_credentials(args.auth_file))
-        jobs = client.list_jobs(args.project)
+        jobs = _scrapyd_client(args, read_credentials(args.auth_file)).list_jobs(args.project)
     except (ValueError, ScrapydError) as error:
         print(f"{PROG} jobs: {error}", file=sys.stderr)
         return 1
-    data_dir = args.data_dir or os.environ.get("NEWSCRAWL_DATA_DIR", "data")
-    rows = job_rows(jobs, find_reports(data_dir))[: args.limit]
+    rows = job_rows(jobs, find_reports(args.data_dir or NEWSCRAWL_DATA_DIR))[: args.limit]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

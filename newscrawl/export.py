@@ -12,16 +12,13 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
-from newscrawl.records import FORMAT_BY_SUFFIX, read_feed, replacing, write_records
+from newscrawl.records import FORMAT_BY_SUFFIX, format_for_path, read_feed, replacing, write_records
 
 EXPORT_FORMATS = {**FORMAT_BY_SUFFIX, ".parquet": "parquet"}
 
 
 def export_format(path: str | os.PathLike) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in EXPORT_FORMATS:
-        raise ValueError(f"cannot tell the output format of {str(path)!r}: use one of {', '.join(sorted(EXPORT_FORMATS))}")
-    return EXPORT_FORMATS[suffix]
+    return format_for_path(path, EXPORT_FORMATS)
 
 
 def _version_key(record: dict) -> tuple:

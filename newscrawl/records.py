@@ -21,13 +21,14 @@ FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".jsonlines": "jsonl", ".json": "json", "
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def format_for_path(path: str | os.PathLike) -> str:
-    """The output format implied by a file name; ValueError for an unknown suffix."""
+def format_for_path(path: str | os.PathLike, formats: dict[str, str] = FORMAT_BY_SUFFIX) -> str:
+    """The output format implied by a file name (suffix -> format in `formats`);
+    ValueError for an unknown suffix."""
     suffix = Path(path).suffix.lower()
     try:
-        return FORMAT_BY_SUFFIX[suffix]
+        return formats[suffix]
     except KeyError:
-        known = ", ".join(sorted(FORMAT_BY_SUFFIX))
+        known = ", ".join(sorted(formats))
         raise ValueError(f"cannot tell the output format of {str(path)!r}: use one of {known}") from None
 
 

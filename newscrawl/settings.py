@@ -26,7 +26,7 @@ NEWSCRAWL_CSV_FORMULA_GUARD = True
 # Incremental crawls (newscrawl.incremental, docs/running.md): which articles were
 # exported, so a scheduled run fetches only what is new.
 NEWSCRAWL_STATE_ENABLED = True
-NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH", default_state_path(NEWSCRAWL_DATA_DIR))
+NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH") or default_state_path(NEWSCRAWL_DATA_DIR)
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
 EXTENSIONS = {
     "newscrawl.incremental.IncrementalState": 500,

@@ -217,17 +217,14 @@ class StateStore:
     def recover_unfinished_runs(self, read_feed: Callable[[FeedFile], Iterable[dict]]) -> int:
         """Take the rows in the feed files of runs that never finished (a crash, a
         kill) into the store; returns how many were new to it."""
-        feeds = self.unfinished_feeds()
-        recovered = self.record((r for feed in feeds for r in read_feed(feed)), count_runs=False)
-        runs = sorted({feed.run_id for feed in feeds}) or [
-            row[0] for row in self.db.execute("SELECT run_id FROM runs WHERE finished_at IS NULL")
-        ]
-        for run_id in runs:
-            self.finish_run(run_id, f"interrupted; {recovered} rows recovered from its feeds")
+        recovered = self.record(r for feed in self.unfinished_feeds() for r in read_feed(feed))
+        # Every unfinished run, with feeds or without (one killed before its first row).
+        self.db.execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE finished_at IS NULL",
+                        (utc_now(), "interrupted; the rows in its feed files were taken into the store"))
         return recovered
 
     # -- writing -------------------------------------------------------------------
-    def record(self, records: Iterable[dict], run_id: int | None = None, count_runs: bool = True) -> int:
+    def record(self, records: Iterable[dict], run_id: int | None = None) -> int:
         """Store exported records in one transaction; returns how many article ids
         were new. A record already stored is updated (content, last_seen)."""
         now = utc_now()
@@ -249,7 +246,7 @@ class StateStore:
                         "INSERT INTO articles (story_id, revision, content_hash, published_at, last_seen, record,"
                         " article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
                     new += 1
-            if run_id is not None and count_runs:
+            if run_id is not None:
                 self.db.execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))
             self.db.execute("COMMIT")
         except BaseException:

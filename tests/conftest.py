@@ -47,14 +47,20 @@ SCRAPY_WITH_DEPRECATIONS_AS_ERRORS = (
 )
 
 
+def clean_env(**extra) -> dict:
+    """This process's environment without the developer's NEWSCRAWL_/SCRAPY_/SCRAPYD_
+    variables, plus `extra`: what a test's subprocess runs with."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPYD_", "SCRAPY_"))}
+    environment.update(extra)
+    return environment
+
+
 def crawl_command(base_url, *args, env=None):
     """The command line and environment of `scrapy crawl yonhap` against base_url."""
     command = [sys.executable, "-c", SCRAPY_WITH_DEPRECATIONS_AS_ERRORS, "crawl", "yonhap",
                "-s", f"YONHAP_BASE_URL={base_url}", "-s", "AUTOTHROTTLE_ENABLED=False",
                "-s", "DOWNLOAD_DELAY=0", *args]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    environment.update(SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))
-    return command, environment
+    return command, clean_env(SCRAPY_SETTINGS_MODULE="newscrawl.settings", **(env or {}))
 
 
 def run_crawl(base_url, *args, cwd, env=None):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DISALLOWED_ID, DISALLOWED_PAGE, REAL_PAGES, crawl_command, run_crawl, stats_from_log
+from conftest import DISALLOWED_ID, DISALLOWED_PAGE, REAL_PAGES, clean_env, crawl_command, run_crawl, stats_from_log
 from newscrawl.items import INT_FIELDS, LIST_FIELDS
 from newscrawl.mirror import MirrorServer, build_site, load_articles
 from newscrawl.records import read_feed
@@ -94,13 +94,13 @@ def test_second_run_fetches_no_known_article_and_new_revisions_are_exported(tmp_
     # The latest view: one row per story, the (LEAD) in place of the original.
     for source in ([], sorted(str(p) for p in (tmp_path / "data" / "feeds").glob("*.jsonl"))):
         result = subprocess.run([sys.executable, "-m", "newscrawl", "export", "--latest", "-o", "stories.jsonl", *source],
-                                cwd=tmp_path, capture_output=True, text=True, env=crawl_command("")[1])
+                                cwd=tmp_path, capture_output=True, text=True, env=clean_env())
         assert result.returncode == 0, result.stderr
         latest = [json.loads(line) for line in (tmp_path / "stories.jsonl").read_text().splitlines()]
         assert sorted(r["article_id"] for r in latest) == sorted([LEAD_ID, *(i for i in REAL_IDS if i != ORIGINAL_ID)])
         assert "11 stories (latest revision of each)" in result.stderr
     result = subprocess.run([sys.executable, "-m", "newscrawl", "export", "-o", "all.csv"], cwd=tmp_path,
-                            capture_output=True, text=True, env=crawl_command("")[1])
+                            capture_output=True, text=True, env=clean_env())
     assert result.returncode == 0 and "12 article versions" in result.stderr
 
 

@@ -1,7 +1,6 @@
 """Scheduled crawls with a real scrapyd: deploy, schedule, trigger, the scheduler
 service, the job listing, and authentication (docs/scheduling.md)."""
 import json
-import os
 import shutil
 import signal
 import socket
@@ -15,7 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from conftest import REAL_PAGES
+from conftest import REAL_PAGES, clean_env
 from newscrawl.mirror import MirrorServer, build_site, load_articles
 from newscrawl.service import ScrapydClient
 
@@ -30,12 +29,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def clean_env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPYD_", "SCRAPY_"))}
-    env.update(extra)
-    return env
 
 
 class Scrapyd:

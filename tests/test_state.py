@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from conftest import clean_env
 from newscrawl.export import select_records
 from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
 from newscrawl.records import read_feed, render
@@ -124,7 +125,8 @@ def test_recovery_takes_rows_of_unfinished_runs_only(tmp_path):
 
 
 def newscrawl(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "newscrawl", *args], cwd=cwd, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "newscrawl", *args], cwd=cwd, capture_output=True, text=True,
+                          env=clean_env())
 
 
 def test_export_formats_and_parquet(tmp_path):

@@ -260,29 +260,25 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/out_of_range")
             return None
         self._inc(f"discovery/{source}/links")
-        if self._exported_before(url):
+        article_id = article_id_from_url(url)
+        if self._exported_before(article_id):
             return None
-        self._count_requested(url)
+        self._count_once(self._requested_ids, "articles/requested", article_id)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
                               priority=ARTICLE_PRIORITY)
 
-    def _count_requested(self, url: str) -> None:
-        """newscrawl/articles/requested: article pages asked for, once each."""
-        article_id = article_id_from_url(url)
-        if article_id not in self._requested_ids:
-            self._requested_ids.add(article_id)
-            self._inc("articles/requested")
+    def _count_once(self, seen: set[str], key: str, article_id: str) -> None:
+        """Count newscrawl/<key> once per article, however many links lead to it."""
+        if article_id not in seen:
+            seen.add(article_id)
+            self._inc(key)
 
-    def _exported_before(self, url: str) -> bool:
-        """True (counted once per article) if the state store holds the URL's article."""
-        if self.incremental is None or self.plan.refetch:
+    def _exported_before(self, article_id: str) -> bool:
+        """True (newscrawl/incremental/skipped, once per article) if the state store
+        holds the article."""
+        if self.incremental is None or self.plan.refetch or not self.incremental.is_exported(article_id):
             return False
-        article_id = article_id_from_url(url)
-        if not article_id or not self.incremental.is_exported(article_id):
-            return False
-        if article_id not in self._skipped_ids:
-            self._skipped_ids.add(article_id)
-            self._inc("incremental/skipped")
+        self._count_once(self._skipped_ids, "incremental/skipped", article_id)
         return True
 
     # -- discovery -------------------------------------------------------------
@@ -293,10 +289,11 @@ class YonhapSpider(scrapy.Spider):
         self.incremental = self.crawler.get_extension(IncrementalState)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
-            if self._exported_before(url):
+            article_id = article_id_from_url(url)
+            if self._exported_before(article_id):
                 continue
             await self._room_for_more()
-            self._count_requested(url)
+            self._count_once(self._requested_ids, "articles/requested", article_id)
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                                  cb_kwargs={"source": "explicit"}, priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
