@@ -104,6 +104,21 @@ def test_second_run_fetches_no_known_article_and_new_revisions_are_exported(tmp_
     assert result.returncode == 0 and "12 article versions" in result.stderr
 
 
+def test_articles_this_run_exported_are_not_counted_as_exported_before(tmp_path):
+    # Commits every 2 items while RSS, sitemap and listing keep linking the same articles.
+    server = start_mirror()
+    try:
+        status, log = run_crawl(server.base_url, "-s", "NEWSCRAWL_STATE_BATCH_SIZE=2", "-s", "CONCURRENT_REQUESTS=1",
+                                cwd=tmp_path)
+    finally:
+        server.stop()
+    assert status == 0, log[-3000:]
+    stats = stats_from_log(log)
+    assert stats["item_scraped_count"] == 11
+    assert "newscrawl/incremental/skipped" not in stats
+    assert all(server.requests[f"/view/{i}"] == 1 for i in REAL_IDS)
+
+
 def test_explicit_urls_are_skipped_when_exported_unless_refetch(tmp_path):
     server = start_mirror()
     try:

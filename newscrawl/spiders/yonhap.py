@@ -275,8 +275,11 @@ class YonhapSpider(scrapy.Spider):
 
     def _exported_before(self, article_id: str) -> bool:
         """True (newscrawl/incremental/skipped, once per article) if the state store
-        holds the article."""
-        if self.incremental is None or self.plan.refetch or not self.incremental.is_exported(article_id):
+        holds the article from an earlier run. One this run requested itself may be in
+        the store already (batch commits); the dupefilter drops it, and it is not
+        counted as exported before."""
+        if (self.incremental is None or self.plan.refetch or article_id in self._requested_ids
+                or not self.incremental.is_exported(article_id)):
             return False
         self._count_once(self._skipped_ids, "incremental/skipped", article_id)
         return True
