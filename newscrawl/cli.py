@@ -132,7 +132,7 @@ def command_export(args: argparse.Namespace) -> int:
 
         state = args.state or NEWSCRAWL_STATE_PATH
         try:
-            store = StateStore(state, lock=False, create=False)
+            store = StateStore(state, read_only=True)
         except StateStoreError as error:
             return fail(f"{error}; give feed files instead, or --state PATH")
         records, available = store.records(latest=args.latest), store.count()

@@ -1,4 +1,5 @@
-"""Feed file naming: the FEED_URI_PARAMS function of the project's settings.
+"""Feed files: their names (the FEED_URI_PARAMS function) and the checks made on
+them before a crawl starts (`feed_problems`).
 
 Adds `%(job)s` to the parameters a FEEDS path may use: the scrapyd job id for a
 crawl scrapyd started (its `_job` argument), else "local". With `%(time)s` (UTC start
@@ -7,7 +8,12 @@ data/feeds/yonhap-2026-11-27T06-00-00+00-00-<job>.jsonl.
 """
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from w3lib.url import file_uri_to_path
 
 LOCAL_JOB = "local"
 
@@ -21,3 +27,44 @@ def job_id(spider) -> str:
 def feed_uri_params(params: dict, spider) -> dict:
     params["job"] = job_id(spider)
     return params
+
+
+# -- checks before a crawl writes its feeds ---------------------------------------
+def _local_path(uri: str) -> Path | None:
+    scheme = urlsplit(uri).scheme
+    if scheme == "file":
+        return Path(file_uri_to_path(uri))
+    return Path(uri) if scheme == "" else None
+
+
+def feed_problems(feeds: dict, fields: list[str]) -> list[str]:
+    """What would make a crawl's local feed files wrong, one sentence each:
+    - a JSON feed appended to an existing file (two arrays: invalid JSON);
+    - a CSV feed appended to a file with other columns (rows under the wrong header);
+    - a directory that cannot be created or written.
+    Paths with %(...)s parameters name a new file every run and are not looked at."""
+    problems = []
+    for uri, options in feeds.items():
+        path = _local_path(str(uri))
+        if path is None:
+            continue
+        fmt, overwrite = options.get("format"), options.get("overwrite", False)
+        if "%(" not in str(path) and path.is_file() and path.stat().st_size > 0 and not overwrite:
+            if fmt == "json":
+                problems.append(f"feed {path} exists: a JSON feed cannot be appended to (it would become "
+                                "invalid JSON); use -O to replace it, or a .jsonl feed to append")
+            elif fmt == "csv" and (header := _first_line(path)) != ",".join(fields):
+                problems.append(f"feed {path} exists with other columns ({header[:80]!r}); appending would put rows "
+                                "under the wrong header: use -O to replace it, or another file")
+        if path.is_dir():
+            problems.append(f"feed {path} is a directory; name a file")
+            continue
+        directory = next((parent for parent in [path.parent, *path.parent.parents] if parent.exists()), Path("."))
+        if not directory.is_dir() or not os.access(directory, os.W_OK | os.X_OK):
+            problems.append(f"feed {path} cannot be written: {directory} is not a writable directory")
+    return problems
+
+
+def _first_line(path: Path) -> str:
+    with open(path, encoding="utf-8", errors="replace", newline="") as handle:
+        return handle.readline(65536).rstrip("\r\n")

@@ -36,7 +36,7 @@ class ArticleId:
 
 def parse_article_id(value: str | None) -> ArticleId | None:
     """The parsed id when `value` is exactly an English article id, else None."""
-    if not value:
+    if not value or not isinstance(value, str):
         return None
     match = ARTICLE_ID.fullmatch(value.strip())
     if not match:

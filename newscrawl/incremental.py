@@ -9,8 +9,10 @@
   exporter wrote is in the operating system even if the process is killed next.
 
 Order that makes a row "seen" only once it is in the feed: the item is written to
-the feed files (FeedExporter, on item_scraped), the files are fsynced, then the store
-commits. Commits come in batches of NEWSCRAWL_STATE_BATCH_SIZE items and at the end.
+every feed file (newscrawl.feedexport, which then sends `item_exported`), the files
+are fsynced, then the store commits. An item that did not reach every feed, or whose
+feed file cannot be fsynced, is never recorded: the next run exports it again.
+Commits come in batches of NEWSCRAWL_STATE_BATCH_SIZE items and at the end.
 A kill between the feed write and the commit loses nothing and duplicates nothing:
 the next run finds the run unfinished and reads its rows from the feed files first.
 Feeds that are not plain local files (S3, FTP, stdout, postprocessing such as gzip)
@@ -21,12 +23,15 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
+from newscrawl.feedexport import CheckedFeedExporter, item_exported
+from newscrawl.ids import parse_article_id
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
@@ -41,10 +46,12 @@ def state_path(settings) -> str | None:
     return settings.get("NEWSCRAWL_STATE_PATH") or None
 
 
-def check_state_store(settings) -> None:
-    """Raise StateStoreError if the configured store could not be used now."""
+def claim_state_store(settings):
+    """Take the configured store's crawl lock for this process (None when state is
+    off); StateStoreError if the store could not be used now. Release it when done."""
     if path := state_path(settings):
-        StateStore.check(path)
+        return StateStore.claim(path)
+    return None
 
 
 def _is_local_file(uri: str) -> bool:
@@ -52,19 +59,24 @@ def _is_local_file(uri: str) -> bool:
     return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
 
 
-def read_feed_file(feed: FeedFile) -> list[dict]:
-    """A crashed run's feed rows (whatever of them can be read)."""
+def read_feed_file(feed: FeedFile) -> Iterator[dict]:
+    """A crashed run's feed rows (whatever of them can be read), streamed from where
+    that run started writing: rows other runs appended before it are not its own."""
     if FEED_FORMATS.get(feed.format) is None:
         logger.warning("cannot recover rows from %s: format %s is not readable (jsonlines, json, csv)", feed.path, feed.format)
-        return []
+        return
     if not Path(feed.path).is_file():
         logger.warning("feed file %s of an interrupted run is gone; nothing recovered from it", feed.path)
-        return []
+        return
     try:
-        return list(read_feed(feed.path, feed.format, LIST_FIELDS, INT_FIELDS, on_bad=logger.warning))
+        for row in read_feed(feed.path, feed.format, LIST_FIELDS, INT_FIELDS, on_bad=logger.warning,
+                             start=feed.start_offset):
+            if parse_article_id(row.get("article_id")) is not None:
+                yield row
+            else:
+                logger.warning("%s: a row without a valid article_id skipped", feed.path)
     except (OSError, UnicodeDecodeError) as error:
-        logger.warning("feed file %s of an interrupted run cannot be read: %s", feed.path, error)
-        return []
+        logger.warning("feed file %s of an interrupted run cannot be read further: %s", feed.path, error)
 
 
 def _fsync(path: str) -> None:
@@ -111,7 +123,7 @@ class IncrementalState:
             logger.warning("state store %s: %d rows of an interrupted run taken from its feed files", path, recovered)
         extension = cls(crawler, store, recovered)
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
-        crawler.signals.connect(extension.item_scraped, signals.item_scraped)
+        crawler.signals.connect(extension.item_exported, item_exported)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signals.engine_stopped)
         return extension
@@ -119,11 +131,12 @@ class IncrementalState:
     def is_exported(self, article_id: str) -> bool:
         return self.store.is_exported(article_id)
 
-    def register_feed(self, path: str, fmt: str) -> None:
-        """Called by the feed storage before it writes the first row to `path`."""
+    def register_feed(self, path: str, fmt: str, start_offset: int = 0) -> None:
+        """Called by the feed storage before it writes the first row to `path`
+        (from `start_offset` on, when it appends to an existing file)."""
         if self.read_only:
             return
-        self.store.add_feed(self.run_id, path, fmt)
+        self.store.add_feed(self.run_id, path, fmt, start_offset)
         self.feed_paths.append(path)
 
     def spider_opened(self, spider):
@@ -134,14 +147,13 @@ class IncrementalState:
             logger.warning("no feed configured: exported articles are not recorded in the state store")
         logger.info("state store %s: %d article versions exported before", self.store.path, self.known_at_start)
 
-    def item_scraped(self, item, spider):
+    def item_exported(self, item, spider):
+        """An item whose row is in every feed of the run (newscrawl.feedexport)."""
         if self.read_only or not isinstance(item, Article):
             return
-        # Commit what earlier items left pending: their rows are in the feed files by
-        # now. This item's own row may not be (handler order), so it waits.
+        self.pending.append(article_record(item))
         if self.durable and len(self.pending) >= self.batch_size:
             self._commit()
-        self.pending.append(article_record(item))
 
     def spider_closed(self, spider, reason):
         self.reason = reason
@@ -152,7 +164,10 @@ class IncrementalState:
         # All feeds are stored by now (FeedExporter finishes while the spider closes).
         try:
             if not self.read_only:
-                self._commit()
+                exporter = self.crawler.get_extension(CheckedFeedExporter)
+                if self.durable or not (exporter and exporter.failed):
+                    # Remote feeds are whole only once stored, which happens at the end.
+                    self._commit()
                 self.store.finish_run(self.run_id, self.reason)
         finally:
             self.store.close()
@@ -161,8 +176,16 @@ class IncrementalState:
         if not self.pending:
             return
         for path in self.feed_paths:
-            if Path(path).is_file():
-                _fsync(path)
+            try:
+                if Path(path).is_file():
+                    _fsync(path)
+            except OSError as error:
+                # The rows may not be on disk: none of the pending items counts as exported.
+                if exporter := self.crawler.get_extension(CheckedFeedExporter):
+                    exporter.fail(path, error)
+                self.stats.inc_value("newscrawl/incremental/not_recorded", len(self.pending))
+                self.pending.clear()
+                return
         new = self.store.record(self.pending, self.run_id)
         self.stats.inc_value("newscrawl/incremental/recorded", new)
         self.pending.clear()
@@ -186,7 +209,8 @@ class DurableFileFeedStorage(FileFeedStorage):
         # Looked up here: FeedExporter builds storages while the extensions are built.
         state = self.crawler.get_extension(IncrementalState) if self.crawler is not None else None
         if state is not None:
-            state.register_feed(str(path), self.format)
+            appending = self.write_mode == "ab" and path.is_file()
+            state.register_feed(str(path), self.format, path.stat().st_size if appending else 0)
         # Unbuffered: every exporter write is a write(2), so a killed crawl leaves
         # whole rows behind (the exporters write one row per call).
         handle = open(path, self.write_mode, buffering=0)
@@ -194,4 +218,4 @@ class DurableFileFeedStorage(FileFeedStorage):
         return handle
 
 
-__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "check_state_store", "state_path"]
+__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "claim_state_store", "state_path"]

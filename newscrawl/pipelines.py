@@ -46,6 +46,9 @@ class StoryTextPipeline(_StatsPipeline):
         if story.related_removed:
             self.stats.inc_value("newscrawl/boilerplate/related_removed", story.related_removed)
             self.stats.inc_value("newscrawl/boilerplate/items_with_tail")
+        if story.markers_in_body:
+            # "(MORE)"/"(END)" with more story after it: kept as text, not an ending.
+            self.stats.inc_value("newscrawl/story/end_marker_in_body", story.markers_in_body)
         if revision_conflict(item):
             self.stats.inc_value("newscrawl/revision/prefix_mismatch")
             logger.info("revision %s from the id, prefix %r: %s", item.revision, item.headline_prefix, item.url)

@@ -3,7 +3,8 @@
 CSV conventions, shared with the crawl's feed exports (docs/fields.md):
 - list cells hold a JSON array (`["a@yna.co.kr"]`), read back with `json.loads`;
 - a text cell starting with = + - @ (or a tab or carriage return) is prefixed with
-  an apostrophe so spreadsheets do not run it as a formula (OWASP's advice);
+  an apostrophe so spreadsheets do not run it as a formula (OWASP's advice); one
+  starting with an apostrophe gets one more, so the round trip is exact;
   `neutralize_formulas=False` turns that off.
 """
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import IO, Callable, Iterable, Iterator, Sequence
 
 FORMAT_BY_SUFFIX = {".jsonl": "jsonl", ".jsonlines": "jsonl", ".json": "json", ".csv": "csv"}
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A text that itself starts with an apostrophe is guarded too, so reading back (which
+# drops one guard apostrophe) returns it exactly.
+_GUARDED_STARTS = (*_FORMULA_STARTS, "'")
 
 
 def format_for_path(path: str | os.PathLike, formats: dict[str, str] = FORMAT_BY_SUFFIX) -> str:
@@ -39,7 +43,7 @@ def csv_cell(value: object, neutralize_formulas: bool = True) -> str:
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
     text = value if isinstance(value, str) else str(value)
-    if neutralize_formulas and text.startswith(_FORMULA_STARTS):
+    if neutralize_formulas and text.startswith(_GUARDED_STARTS):
         return "'" + text
     return text
 
@@ -103,7 +107,7 @@ FEED_FORMATS = {"jsonlines": "jsonl", "jsonl": "jsonl", "json": "json", "csv": "
 
 def _unguard(text: str) -> str:
     """Undo csv_cell's formula guard ("'=x" -> "=x")."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_STARTS) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(_GUARDED_STARTS) else text
 
 
 def _from_csv_row(row: dict, list_fields: Iterable[str], int_fields: Iterable[str]) -> dict:
@@ -120,13 +124,15 @@ def _from_csv_row(row: dict, list_fields: Iterable[str], int_fields: Iterable[st
 
 
 def read_feed(path: str | os.PathLike, fmt: str, list_fields: Iterable[str] = (), int_fields: Iterable[str] = (),
-              on_bad: Callable[[str], None] | None = None) -> Iterator[dict]:
-    """The records of a feed file, also one cut off part-way (a killed crawl): a
-    record that does not parse is reported to on_bad and skipped.
+              on_bad: Callable[[str], None] | None = None, start: int = 0) -> Iterator[dict]:
+    """The records of a feed file, streamed, also one cut off part-way (a killed
+    crawl): a record that does not parse, or is not a JSON object, is reported to
+    on_bad and skipped.
 
     fmt: jsonl, json or csv (Scrapy's names jsonlines too). CSV cells are read the
     way csv_cell wrote them: list fields from JSON, int fields as numbers, the
-    formula guard's apostrophe removed.
+    formula guard's apostrophe removed. `start`: the byte offset to read from (the
+    rows one run appended; a CSV's header is still read from the file's first line).
     """
     kind = FEED_FORMATS.get(fmt)
     if kind is None:
@@ -134,14 +140,23 @@ def read_feed(path: str | os.PathLike, fmt: str, list_fields: Iterable[str] = ()
     report = on_bad or (lambda message: None)
     with open(path, encoding="utf-8", newline="" if kind == "csv" else None) as handle:
         if kind == "jsonl":
+            handle.seek(start)
             for number, line in enumerate(handle, start=1):
                 if line.strip():
                     try:
-                        yield json.loads(line)
+                        record = json.loads(line)
                     except ValueError:
                         report(f"{path}: line {number} is not a JSON record")
+                        continue
+                    if isinstance(record, dict):
+                        yield record
+                    else:
+                        report(f"{path}: line {number} is not a JSON object")
         elif kind == "csv":
-            reader = csv.DictReader(handle)
+            header = next(csv.reader([handle.readline()]), None) if start else None
+            if start:
+                handle.seek(start)
+            reader = csv.DictReader(handle, fieldnames=header)
             try:
                 for row in reader:
                     if None in row.values() or None in row:
@@ -154,6 +169,7 @@ def read_feed(path: str | os.PathLike, fmt: str, list_fields: Iterable[str] = ()
             except csv.Error as error:
                 report(f"{path}: line {reader.line_num}: {error}")
         else:
+            handle.seek(start)
             yield from _json_array_items(handle.read(), str(path), report)
 
 
@@ -178,3 +194,5 @@ def _json_array_items(text: str, label: str, report: Callable[[str], None]) -> I
             return
         if isinstance(item, dict):
             yield item
+        else:
+            report(f"{label}: an element at character {position} is not a JSON object")

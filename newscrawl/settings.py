@@ -29,6 +29,9 @@ NEWSCRAWL_STATE_ENABLED = True
 NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH") or default_state_path(NEWSCRAWL_DATA_DIR)
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
 EXTENSIONS = {
+    # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "newscrawl.feedexport.CheckedFeedExporter": 0,
     "newscrawl.incremental.IncrementalState": 500,
     "newscrawl.monitors.FieldStats": 550,  # field coverage counters for the monitors
     "newscrawl.monitors.SpidermonExtension": 600,  # spidermon's, logging without Spider.log()
@@ -93,6 +96,8 @@ NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 30.0
 NEWSCRAWL_RETRY_AFTER_MAX = 120.0
 COOKIES_ENABLED = False
+# A JOBDIR left by a killed crawl is not trusted (newscrawl.dupefilter, docs/running.md).
+DUPEFILTER_CLASS = "newscrawl.dupefilter.JobdirDupeFilter"
 
 # A crawl service exposes no control ports.
 TELNETCONSOLE_ENABLED = False

@@ -8,10 +8,12 @@ run wrote are recorded too: after a crash, the rows already in those files are t
 into the store before anything else happens (`recover_unfinished_runs`), so a row is
 never exported twice and never lost.
 
-The schema is versioned with SQLite's user_version. A missing store is created empty;
-a store that is not a newscrawl state database, is corrupt, or was written by a newer
-newscrawl raises StateStoreError with what to do about it. A lock file next to the
-store keeps two crawls from using it at once.
+The schema is versioned with SQLite's user_version and migrated forward in place
+(_MIGRATIONS). A missing store is created empty; a store that is not a newscrawl
+state database, is corrupt, or was written by a newer newscrawl raises
+StateStoreError with what to do about it. A lock file next to the store (its real
+path: a symlink leads to the same lock) keeps two crawls from using it at once.
+Reading commands open it read-only (`read_only=True`), without the lock.
 """
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE articles (
     article_id   TEXT PRIMARY KEY,
@@ -55,6 +57,12 @@ CREATE TABLE run_feeds (
     format TEXT NOT NULL
 );
 """
+# Schema version -> the statements that bring a store of the version before it there.
+_MIGRATIONS = {
+    # Where each run started writing its feed file: recovery reads only that run's rows
+    # of a feed appended to by many runs.
+    2: "ALTER TABLE run_feeds ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;",
+}
 _TABLES = {"articles", "runs", "run_feeds"}
 # Not part of the content: it changes on every fetch.
 _VOLATILE_FIELDS = ("crawled_at",)
@@ -78,11 +86,19 @@ def content_hash(record: dict) -> str:
     return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def _whole_number(value: object) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 @dataclass(frozen=True)
 class FeedFile:
     run_id: int
     path: str
     format: str  # a Scrapy feed format: jsonlines, json, csv, ...
+    start_offset: int = 0  # the file's size when the run began writing to it
 
 
 def _corrupt(path: Path, error: Exception | str) -> StateStoreError:
@@ -93,26 +109,75 @@ def _corrupt(path: Path, error: Exception | str) -> StateStoreError:
     )
 
 
-class StateStore:
-    """The store at `path`; `lock=True` holds the crawl lock until close()."""
+class _ProcessLock:
+    """An exclusive flock on a store's lock file, shared within this process: the
+    crawl command takes it before the crawl starts, the crawl's extension again."""
 
-    def __init__(self, path: str | os.PathLike, *, lock: bool = True, create: bool = True):
-        self.path = Path(path)
-        self._lock_handle = None
+    _held: dict[Path, list] = {}  # lock path -> [open file, holders]
+
+    def __init__(self, store_path: Path):
+        self.path = store_path.with_name(store_path.name + ".lock")
+        held = self._held.get(self.path)
+        if held is not None:
+            held[1] += 1
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a")
+        except OSError as error:
+            raise StateStoreError(f"state store lock {self.path} cannot be created: {error}") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise StateStoreError(
+                f"another crawl is using the state store {store_path} (lock {self.path}); wait for it to finish"
+            ) from None
+        self._held[self.path] = [handle, 1]
+
+    def release(self) -> None:
+        held = self._held.get(self.path)
+        if held is None:
+            return
+        held[1] -= 1
+        if held[1] == 0:
+            held[0].close()
+            del self._held[self.path]
+
+
+def real_path(path: str | os.PathLike) -> Path:
+    """The store's path with symlinks resolved: one store, one lock, however it is named."""
+    return Path(os.path.realpath(path))
+
+
+class StateStore:
+    """The store at `path`; `lock=True` holds the crawl lock until close();
+    `read_only=True` opens it for reading only (no lock, nothing created or changed)."""
+
+    def __init__(self, path: str | os.PathLike, *, lock: bool = True, create: bool = True, read_only: bool = False):
+        self.path = Path(path)  # as named, for messages
+        self.real_path = real_path(path)  # what is opened and locked
+        self.read_only = read_only
+        self._lock: _ProcessLock | None = None
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if self.path.exists() and not self.path.is_file():
             raise StateStoreError(f"state store {self.path} is not a file")
-        if not existed and not create:
+        if not existed and (not create or read_only):
             raise StateStoreError(f"state store {self.path} does not exist")
-        if lock:
-            self._take_lock()
+        if lock and not read_only:
+            self._lock = _ProcessLock(self.real_path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # isolation_level=None: transactions are explicit (BEGIN ... COMMIT) below.
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            if read_only:
+                self.db = self._connect_read_only()
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                # isolation_level=None: transactions are explicit (BEGIN ... COMMIT) below.
+                self.db = sqlite3.connect(self.real_path, isolation_level=None, timeout=30)
             self._prepare(existed)
         except sqlite3.DatabaseError as error:
             self.close()
+            if read_only and isinstance(error, sqlite3.OperationalError):
+                raise StateStoreError(f"state store {self.path} cannot be opened for reading: {error}") from None
             raise _corrupt(self.path, error) from None
         except StateStoreError:
             self.close()
@@ -123,22 +188,19 @@ class StateStore:
         if not existed:
             logger.info("state store %s did not exist: started empty (every article counts as new)", self.path)
 
-    def _take_lock(self) -> None:
-        lock_path = self.path.with_name(self.path.name + ".lock")
+    def _connect_read_only(self) -> sqlite3.Connection:
+        if not os.access(self.path, os.R_OK):
+            raise StateStoreError(f"state store {self.path} cannot be opened for reading: permission denied")
+        uri = self.real_path.as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, isolation_level=None, timeout=30)
         try:
-            lock_path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(lock_path, "a")
-        except OSError as error:
-            raise StateStoreError(f"state store lock {lock_path} cannot be created: {error}") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise StateStoreError(
-                f"another crawl is using the state store {self.path} (lock {lock_path}); "
-                "wait for it to finish"
-            ) from None
-        self._lock_handle = handle
+            db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL store in a directory this user cannot write: SQLite cannot make the
+            # shared-memory file, so the file is read as it is on disk.
+            db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+        return db
 
     def _prepare(self, existed: bool) -> None:
         db = self.db
@@ -155,23 +217,41 @@ class StateStore:
                 )
             if version == 0 or not _TABLES <= tables:
                 raise _corrupt(self.path, "it holds no newscrawl tables")
+            if self.read_only:
+                return
+            self._migrate(version)
         # WAL: readers (newscrawl export) do not block the crawl; FULL: a commit is on disk.
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         if not existed:
             # One transaction: a store is either fully created or not at all.
-            db.executescript(f"BEGIN;\n{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            migrations = "\n".join(_MIGRATIONS[v] for v in sorted(_MIGRATIONS))
+            db.executescript(f"BEGIN;\n{_SCHEMA}\n{migrations}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+
+    def _migrate(self, version: int) -> None:
+        """Bring a store written by an older newscrawl to SCHEMA_VERSION, a version a
+        transaction (a crash leaves it at the version before)."""
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            self.db.executescript(f"BEGIN;\n{_MIGRATIONS[target]}\nPRAGMA user_version = {target};\nCOMMIT;")
+            logger.info("state store %s: schema migrated to version %d", self.path, target)
 
     @classmethod
-    def check(cls, path: str | os.PathLike) -> None:
-        """Raise StateStoreError if a crawl could not use the store at `path` now.
+    def claim(cls, path: str | os.PathLike) -> _ProcessLock:
+        """Take the crawl lock of the store at `path` for this process, and raise
+        StateStoreError if a crawl could not use the store. The caller releases the
+        lock once its crawl is over; the crawl's own StateStore shares it meanwhile.
 
-        A missing store is fine (a crawl creates it); nothing is created here.
+        A missing store is fine (a crawl creates it); only the lock file is created.
         """
-        target = Path(path)
-        if not target.exists():
-            return
-        cls(target, lock=True, create=False).close()
+        target = real_path(path)
+        lock = _ProcessLock(target)
+        try:
+            if target.exists():
+                cls(path, lock=True, create=False).close()
+        except BaseException:
+            lock.release()
+            raise
+        return lock
 
     # -- reading -----------------------------------------------------------------
     def is_exported(self, article_id: str) -> bool:
@@ -200,16 +280,18 @@ class StateStore:
         cursor = self.db.execute("INSERT INTO runs (started_at) VALUES (?)", (utc_now(),))
         return cursor.lastrowid
 
-    def add_feed(self, run_id: int, path: str, fmt: str) -> None:
-        """Record a feed file before anything is written to it (crash recovery reads it)."""
-        self.db.execute("INSERT INTO run_feeds (run_id, path, format) VALUES (?, ?, ?)", (run_id, path, fmt))
+    def add_feed(self, run_id: int, path: str, fmt: str, start_offset: int = 0) -> None:
+        """Record a feed file before anything is written to it, with the offset the
+        run's rows start at (crash recovery reads from there)."""
+        self.db.execute("INSERT INTO run_feeds (run_id, path, format, start_offset) VALUES (?, ?, ?, ?)",
+                        (run_id, path, fmt, start_offset))
 
     def finish_run(self, run_id: int, reason: str) -> None:
         self.db.execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE run_id = ?", (utc_now(), reason, run_id))
 
     def unfinished_feeds(self) -> list[FeedFile]:
         rows = self.db.execute(
-            "SELECT f.run_id, f.path, f.format FROM run_feeds f JOIN runs r USING (run_id)"
+            "SELECT f.run_id, f.path, f.format, f.start_offset FROM run_feeds f JOIN runs r USING (run_id)"
             " WHERE r.finished_at IS NULL ORDER BY f.run_id, f.rowid"
         )
         return [FeedFile(*row) for row in rows]
@@ -236,7 +318,7 @@ class StateStore:
                 if not article_id:
                     continue
                 blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
-                values = (record.get("story_id") or article_id[:15], int(record.get("revision") or 0),
+                values = (record.get("story_id") or article_id[:15], _whole_number(record.get("revision")),
                           content_hash(record), record.get("published_at") or "", now, blob, article_id)
                 updated = self.db.execute(
                     "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?,"
@@ -265,6 +347,6 @@ class StateStore:
         if db is not None:
             db.close()
             self.db = None
-        if self._lock_handle is not None:
-            self._lock_handle.close()
-            self._lock_handle = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import DISALLOWED_ID, DISALLOWED_PAGE, REAL_PAGES, clean_env, crawl_command, run_crawl, stats_from_log
+from newscrawl.dupefilter import CLEAN_MARKER
 from newscrawl.items import INT_FIELDS, LIST_FIELDS
 from newscrawl.mirror import MirrorServer, build_site, load_articles
 from newscrawl.records import read_feed
@@ -159,6 +160,26 @@ def test_a_corrupt_or_busy_state_store_stops_the_crawl_before_any_request(tmp_pa
     assert "Traceback" not in log and mirror.requests == {}
 
 
+def test_two_crawls_started_at_once_on_one_store_through_a_symlink(tmp_path):
+    (tmp_path / "store").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "store")
+    server = start_mirror(article_delay=0.3)
+    try:
+        processes = []
+        for index, directory in enumerate(("store", "linked")):
+            command, environment = crawl_command(server.base_url, "-O", f"feed{index}.jsonl", env={
+                "NEWSCRAWL_STATE_PATH": str(tmp_path / directory / "newscrawl.sqlite3")})
+            processes.append(subprocess.Popen(command, cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True))
+        logs = [process.communicate(timeout=120)[1] for process in processes]
+    finally:
+        server.stop()
+    statuses = [process.returncode for process in processes]
+    assert sorted(statuses) == [0, 1], logs
+    loser = logs[statuses.index(1)]
+    assert "crawl not started: another crawl is using the state store" in loser and "Traceback" not in loser
+    assert sorted(r["article_id"] for r in feed_rows(tmp_path)) == REAL_IDS  # no duplicate rows
+
+
 def wait_for_rows(path_glob, directory: Path, minimum: int, process, timeout=60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -227,3 +248,27 @@ def test_pause_and_resume_with_jobdir(tmp_path):
     assert server.requests["/RSS/news.xml"] == 1  # resumed from the queue, not rediscovered
     assert sorted(r["article_id"] for r in feed_rows(tmp_path / "data" / "feeds")) == REAL_IDS
     assert all(server.requests[f"/view/{i}"] == 1 for i in REAL_IDS)
+
+
+def test_resume_after_kill_9_with_jobdir_loses_nothing(tmp_path):
+    args = ("-s", "JOBDIR=job", "-s", "CONCURRENT_REQUESTS=1", "-s", "NEWSCRAWL_STATE_BATCH_SIZE=2")
+    server = start_mirror(article_delay=0.3)
+    try:
+        command, env = crawl_command(server.base_url, *args)
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            wait_for_rows("*.jsonl", tmp_path / "data" / "feeds", 3, process)
+        finally:
+            process.kill()
+            process.communicate()
+        killed = feed_rows(tmp_path / "data" / "feeds")
+        assert 3 <= len(killed) < 11
+
+        server.article_delay = 0
+        status, log = run_crawl(server.base_url, *args, cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        assert "was not shut down cleanly" in log and stats_from_log(log)["newscrawl/jobdir/untrusted"] == 1
+        assert (tmp_path / "job" / CLEAN_MARKER).is_file()  # closed cleanly: trusted next time
+    finally:
+        server.stop()
+    assert sorted(r["article_id"] for r in feed_rows(tmp_path / "data" / "feeds")) == REAL_IDS

@@ -1,5 +1,9 @@
 """The state store, feed reading and `newscrawl export`, without a crawl."""
 import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
 import sqlite3
 import subprocess
 import sys
@@ -78,15 +82,57 @@ def test_foreign_and_newer_databases_are_refused(tmp_path):
         StateStore(newer)
 
 
-def test_one_crawl_at_a_time_and_check_creates_nothing(tmp_path):
+def claim_elsewhere(path):
+    """StateStore.claim(path) in another process: (exit status, stderr)."""
+    other = subprocess.run([sys.executable, "-c", "import sys; from newscrawl.state import StateStore; "
+                            "StateStore.claim(sys.argv[1])", str(path)], capture_output=True, text=True)
+    return other.returncode, other.stderr
+
+
+def test_one_crawl_at_a_time_and_claim_creates_no_store(tmp_path):
     path = tmp_path / "deep" / "s.sqlite3"
-    StateStore.check(path)
+    StateStore.claim(path).release()
     assert not path.exists()
     with StateStore(path):
-        with pytest.raises(StateStoreError, match="another crawl is using"):
-            StateStore(path)
-        StateStore(path, lock=False, create=False).close()  # readers are welcome
-    StateStore(path).close()
+        status, error = claim_elsewhere(path)
+        assert status == 1 and "another crawl is using" in error
+        StateStore(path, read_only=True).close()  # readers are welcome
+    assert claim_elsewhere(path)[0] == 0
+
+
+def test_a_store_named_through_a_symlink_shares_its_lock(tmp_path):
+    real = tmp_path / "real" / "s.sqlite3"
+    real.parent.mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    with StateStore(real):
+        status, error = claim_elsewhere(tmp_path / "linked" / "s.sqlite3")
+        assert status == 1 and "another crawl is using" in error
+
+
+def test_a_claimed_store_is_shared_within_the_process_only(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    lock = StateStore.claim(path)
+    try:
+        StateStore(path).close()  # the crawl's own extension, in the claiming process
+        status, error = claim_elsewhere(path)
+        assert status == 1 and "another crawl is using" in error
+    finally:
+        lock.release()
+    StateStore.claim(path).release()
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    with StateStore(path) as store:
+        store.record([ORIGINAL], store.begin_run())
+        store.db.executescript("CREATE TABLE f (run_id, path, format); INSERT INTO f SELECT run_id, path, format "
+                               "FROM run_feeds; DROP TABLE run_feeds; ALTER TABLE f RENAME TO run_feeds; "
+                               "PRAGMA user_version = 1;")
+    with StateStore(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        store.add_feed(1, "x.jsonl", "jsonlines", 10)
+        assert store.unfinished_feeds() == [FeedFile(1, "x.jsonl", "jsonlines", 10)]
+        assert store.count() == 1
 
 
 def cut(text: str, marker: str) -> str:
@@ -122,6 +168,34 @@ def test_recovery_takes_rows_of_unfinished_runs_only(tmp_path):
         recovered = store.recover_unfinished_runs(lambda f: read_feed(f.path, "jsonl"))
         assert recovered == 1 and store.count() == 2
         assert store.unfinished_feeds() == []
+
+
+def test_recovery_skips_rows_that_are_no_records_and_reads_only_the_runs_own_rows(tmp_path):
+    from newscrawl.incremental import read_feed_file
+
+    feed = tmp_path / "appended.jsonl"
+    feed.write_text(render([OTHER, LEAD], "jsonl", ARTICLE_FIELDS), encoding="utf-8")  # older runs' rows
+    start = feed.stat().st_size
+    with feed.open("a", encoding="utf-8") as handle:
+        handle.write('["not","an","object"]\n{"article_id": 5}\n{"article_id": "AEN2023", "revision": 1}\n')
+        handle.write(render([dict(ORIGINAL, revision="x")], "jsonl", ARTICLE_FIELDS))
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        run = store.begin_run()
+        store.add_feed(run, str(feed), "jsonlines", start)
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        assert store.recover_unfinished_runs(read_feed_file) == 1
+        assert [r["article_id"] for r in store.records()] == [ORIGINAL["article_id"]]
+    with StateStore(tmp_path / "s.sqlite3") as store:  # and later crawls start as usual
+        assert store.unfinished_feeds() == []
+
+
+def test_csv_rows_a_run_appended_are_read_from_its_offset(tmp_path):
+    feed = tmp_path / "feed.csv"
+    feed.write_text(render([OTHER, LEAD], "csv", ARTICLE_FIELDS), encoding="utf-8", newline="")
+    start = feed.stat().st_size
+    with feed.open("a", encoding="utf-8", newline="") as handle:
+        handle.write(render([ORIGINAL], "csv", ARTICLE_FIELDS).split("\r\n", 1)[1])  # rows without a header
+    assert list(read_feed(feed, "csv", LIST_FIELDS, INT_FIELDS, start=start)) == [ORIGINAL]
 
 
 def newscrawl(*args, cwd):
@@ -165,3 +239,29 @@ def test_export_errors_are_one_line_and_write_nothing(tmp_path):
         assert (result.returncode, result.stdout) == (status, ""), args
         assert message in result.stderr and "Traceback" not in result.stderr, result.stderr
     assert (tmp_path / "keep.csv").read_text() == "old\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="runs the export as another user, which needs root")
+def test_export_by_a_user_who_can_read_but_not_write_the_store(tmp_path):
+    shared = Path(tempfile.mkdtemp(prefix="newscrawl-ro-"))  # outside pytest's private 0700 tree
+    try:
+        shared.chmod(0o755)
+        with StateStore(shared / "s.sqlite3") as store:
+            store.record([ORIGINAL, OTHER], store.begin_run())
+        (shared / "out").mkdir()
+        os.chown(shared / "out", 65534, 65534)
+        as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                     sys.executable, "-m", "newscrawl", "export", "--state", str(shared / "s.sqlite3")]
+        result = subprocess.run([*as_nobody, "-o", str(shared / "out" / "x.jsonl")], capture_output=True, text=True,
+                                env=clean_env(), cwd=shared)
+        assert result.returncode == 0, result.stderr
+        assert len((shared / "out" / "x.jsonl").read_text().splitlines()) == 2
+        assert sorted(p.name for p in shared.iterdir()) == ["out", "s.sqlite3", "s.sqlite3.lock"]  # nothing made
+
+        (shared / "s.sqlite3").chmod(0o600)
+        result = subprocess.run([*as_nobody, "-o", str(shared / "out" / "y.jsonl")], capture_output=True, text=True,
+                                env=clean_env(), cwd=shared)
+        assert result.returncode == 1 and "cannot be opened for reading" in result.stderr
+        assert "corrupt" not in result.stderr and "move it aside" not in result.stderr
+    finally:
+        shutil.rmtree(shared)

@@ -109,6 +109,26 @@ def test_body_that_looks_like_a_tail_survives(paragraphs):
     assert "\n\n".join(s.paragraphs) == "\n\n".join([paragraphs[0][len(DATE):], *paragraphs[1:]])
 
 
+MID_STORY_MARKERS = [
+    # paragraphs after "Body."; the body kept, e-mails, the marker that ended it, markers kept in the body
+    (["Part one ends here. (MORE)", "Part two goes on.", "colin@yna.co.kr", "(END)"],
+     ["Body.", "Part one ends here. (MORE)", "Part two goes on."], ["colin@yna.co.kr"], "END", 1),
+    (["(END)", "The story goes on after a stray marker.", "colin@yna.co.kr"],
+     ["Body.", "(END)", "The story goes on after a stray marker."], ["colin@yna.co.kr"], "", 1),
+    (["(MORE)", "Short.", "colin@yna.co.kr", "(END)", *TAIL],
+     ["Body.", "(MORE)", "Short."], ["colin@yna.co.kr"], "END", 1),
+    # what follows is e-mails and the tail: the marker ends the story
+    (["Last. (END)", "colin@yna.co.kr", *TAIL], ["Body.", "Last."], ["colin@yna.co.kr"], "END", 0),
+    (["(MORE)", "colin@yna.co.kr"], ["Body."], ["colin@yna.co.kr"], "MORE", 0),
+]
+
+
+@pytest.mark.parametrize("ending, body, emails, marker, kept", MID_STORY_MARKERS)
+def test_end_marker_followed_by_more_story_stays_in_the_body(ending, body, emails, marker, kept):
+    s = story(DATE + "Body.", *ending)
+    assert (s.paragraphs, s.author_emails, s.end_marker, s.markers_in_body) == (body, emails, marker, kept)
+
+
 def test_dateless_story_keeps_all_text():
     s = story("NAVER 191,400 DN 1,400\nKakao 58,600 DN 400", "(MORE)")
     assert (s.dateline, s.dateline_city, s.end_marker) == ("", "", "MORE")

@@ -4,7 +4,12 @@ A spider class may define `check_arguments(settings, **spider_args)` raising
 ValueError; its message becomes a one-line usage error (exit status 2) instead of a
 traceback from inside the engine. A state store that cannot be used (corrupt, from a
 newer version, held by another crawl) stops the run here with one log line, exit 1.
-A crawl whose health monitors failed exits with status 3 (UNHEALTHY).
+A crawl whose health monitors failed exits with status 3 (UNHEALTHY); one whose feed
+could not be written exits with status 1 (newscrawl.feedexport).
+
+`-o`/`-O` replace the project's default feed (Scrapy would add them to FEEDS), and
+local feed files are checked first (newscrawl.feeds.feed_problems): appending to a
+JSON file or to a CSV file with other columns is refused with a usage error.
 """
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.incremental import StateStoreError, check_state_store
+from newscrawl.feedexport import CheckedFeedExporter
+from newscrawl.feeds import feed_problems
+from newscrawl.incremental import StateStoreError, claim_state_store
 from newscrawl.report import RunReport
 
 logger = logging.getLogger(__name__)
@@ -22,6 +29,12 @@ UNHEALTHY = 3  # the crawl ran, but a health check failed (docs/monitoring.md)
 
 class Command(ScrapyCrawlCommand):
     _crawler = None
+
+    def process_options(self, args, opts):
+        if opts.output or opts.overwrite_output:
+            # Scrapy merges -o/-O into FEEDS; emptied first, they replace the default feed.
+            self.settings.set("FEEDS", {}, priority="cmdline")
+        super().process_options(args, opts)
 
     def run(self, args, opts):
         if len(args) == 1:
@@ -32,13 +45,26 @@ class Command(ScrapyCrawlCommand):
                     check(self.settings, **opts.spargs)
                 except ValueError as error:
                     raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
+        if problems := feed_problems(self.settings.getdict("FEEDS"), self.settings.getlist("FEED_EXPORT_FIELDS")):
+            raise UsageError(problems[0], print_help=False)
         try:
-            check_state_store(self.settings)
+            # Held for the whole crawl: a crawl started in the same instant is refused here.
+            lock = claim_state_store(self.settings)
         except StateStoreError as error:
             logger.critical("crawl not started: %s", error)
             self.exitcode = 1
             return
-        super().run(args, opts)
+        try:
+            super().run(args, opts)
+        finally:
+            if lock is not None:
+                lock.release()
+        exporter = self._crawler.get_extension(CheckedFeedExporter) if self._crawler is not None else None
+        if exporter is not None and exporter.failed:
+            logger.error("crawl failed: feed(s) %s could not be written; the next run exports their articles again",
+                         ", ".join(exporter.failed))
+            self.exitcode = 1
+            return
         report = self._crawler.get_extension(RunReport) if self._crawler is not None else None
         if self.exitcode == 0 and report is not None and report.failed_checks:
             names = ", ".join(check["name"] for check in report.failed_checks)

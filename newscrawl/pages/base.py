@@ -7,12 +7,11 @@ import re
 from datetime import datetime
 from functools import cached_property
 
-from dateutil.parser import isoparse
 from parsel import Selector
 
 from newscrawl.ids import article_id_from_url, parse_article_id
-from newscrawl.text.dateline import KST
 from newscrawl.text.headline import split_headline
+from newscrawl.text.times import as_kst, kst_iso, time_problem
 from newscrawl.text.story import normalize_line
 
 _CONTENT_DATA = re.compile(r"JSON\.stringify\((\{.*?\})\)\s*;", re.DOTALL)
@@ -21,21 +20,25 @@ _CONTENT_DATA = re.compile(r"JSON\.stringify\((\{.*?\})\)\s*;", re.DOTALL)
 def element_lines(element, keep_blank: bool = False) -> str:
     """An element's text with <br> as a line break, other tags' text inline.
 
-    Blank lines are dropped unless keep_blank (where <br/><br/> marks paragraphs)."""
+    Blank lines are dropped unless keep_blank (where <br/><br/> marks paragraphs).
+    Walked with a stack, not recursion: a page may nest inline tags a thousand deep."""
     parts: list[str] = []
-
-    def walk(node):
-        if node.text:
-            parts.append(node.text)
-        for child in node:
-            if child.tag == "br":
-                parts.append("\n")
-            elif isinstance(child.tag, str) and child.tag not in ("script", "style"):
-                walk(child)
+    # Each entry: a node to open (its text, then its children) or a tail to emit.
+    stack: list[tuple[bool, object]] = [(True, element)]
+    while stack:
+        is_node, entry = stack.pop()
+        if not is_node:
+            parts.append(entry)
+            continue
+        if entry.text:
+            parts.append(entry.text)
+        for child in reversed(entry):
             if child.tail:
-                parts.append(child.tail)
-
-    walk(element)
+                stack.append((False, child.tail))
+            if child.tag == "br":
+                stack.append((False, "\n"))
+            elif isinstance(child.tag, str) and child.tag not in ("script", "style"):
+                stack.append((True, child))
     lines = (normalize_line(line) for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line or keep_blank)
 
@@ -48,19 +51,6 @@ def https_url(src: str) -> str:
     if src.startswith("http://"):
         return "https://" + src[len("http://"):]
     return src
-
-
-def kst_iso(value: str | None) -> str:
-    """An ISO 8601 time in KST (+09:00); naive times are KST; "" if unparseable."""
-    if not value or not value.strip():
-        return ""
-    try:
-        parsed = isoparse(value.strip())
-    except (ValueError, OverflowError):
-        return ""
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=KST)
-    return parsed.astimezone(KST).isoformat()
 
 
 class ArticlePage:
@@ -160,13 +150,20 @@ class ArticlePage:
         if not published:
             stamp = str(self.content_data.get("DATETIME") or "")
             try:
-                published = datetime.strptime(stamp, "%Y%m%d%H%M%S").replace(tzinfo=KST).isoformat()
+                moment = as_kst(datetime.strptime(stamp, "%Y%m%d%H%M%S"))
             except ValueError:
-                published = ""
+                moment = None
+            published = moment.isoformat() if moment else ""
         return published
 
     def modified_at(self) -> str:
         return kst_iso(self.meta("article:modified_time")) or self.published_at()
+
+    def time_problems(self) -> list[str]:
+        """Why the page's meta times were not taken, one entry a bad time
+        ("implausible", "unparseable"); such a time counts as missing."""
+        found = (time_problem(self.meta(key)) for key in ("article:published_time", "article:modified_time"))
+        return [problem for problem in found if problem]
 
     def story_paragraphs(self) -> list[str]:
         """The story container's paragraphs as text (<br> kept as line breaks)."""

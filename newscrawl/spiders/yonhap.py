@@ -43,6 +43,7 @@ from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
 from newscrawl.processing import article_from_page
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
+from newscrawl.text.times import as_kst
 
 logger = logging.getLogger(__name__)
 
@@ -356,10 +357,7 @@ class YonhapSpider(scrapy.Spider):
             link = (item.xpath("./*[local-name()='link']/text()").get() or "").strip()
             day = None
             if stamp := (item.xpath("./*[local-name()='pubDate']/text()").get() or "").strip():
-                try:
-                    day = parsedate_to_datetime(stamp).astimezone(KST).date()
-                except (TypeError, ValueError, IndexError):
-                    self._inc("discovery/rss/bad_date")
+                day = self._feed_day(stamp, "rss", parsedate_to_datetime)
             if request := self._article_request(link, "rss", day):
                 yield request
 
@@ -381,15 +379,22 @@ class YonhapSpider(scrapy.Spider):
             logger.warning("sitemap without URLs: %s", response.url)
         for entry in urls:
             link = (entry.xpath("./*[local-name()='loc']/text()").get() or "").strip()
-            stamp = entry.xpath(".//*[local-name()='publication_date']/text()").get()
-            day = None
-            if stamp:
-                try:
-                    day = isoparse(stamp.strip()).astimezone(KST).date() if "T" in stamp else isoparse(stamp.strip()).date()
-                except (ValueError, OverflowError):
-                    self._inc("discovery/sitemap/bad_date")
+            stamp = (entry.xpath(".//*[local-name()='publication_date']/text()").get() or "").strip()
+            day = self._feed_day(stamp, "sitemap", isoparse) if stamp else None
             if request := self._article_request(link, "sitemap", day):
                 yield request
+
+    def _feed_day(self, stamp: str, source: str, parse) -> date | None:
+        """The KST day of a feed entry's date, or None (newscrawl/discovery/<source>/bad_date)
+        when it does not parse or is implausible: the entry is still followed."""
+        try:
+            moment = as_kst(parse(stamp))
+        except (TypeError, ValueError, IndexError, OverflowError):
+            moment = None
+        if moment is None:
+            self._inc(f"discovery/{source}/bad_date")
+            return None
+        return moment.date()
 
     def parse_listing(self, response, path: str, page: int):
         selector = self._selector_or_skip(response, "listing")
@@ -454,6 +459,10 @@ class YonhapSpider(scrapy.Spider):
             logger.warning("not an article page (challenge, consent or error page?), skipped: %s", response.url)
             return
         self._inc(f"layout/{page.layout}")
+        for problem in page.time_problems():
+            # Treated as missing: published_at falls back to CONTENT_DATA, modified_at to published_at.
+            self._inc(f"time/{problem}")
+            logger.warning("%s publish or modify time in the page's meta tags, treated as missing: %s", problem, response.url)
         if page.layout == "meta":
             self._inc("layout/unknown")
             logger.warning("page matches no known layout, trying meta tags: %s", response.url)

@@ -52,6 +52,7 @@ class Story:
     author_emails: list[str] = field(default_factory=list)
     end_marker: str = ""  # "END", "MORE" or ""
     related_removed: int = 0  # tail headlines dropped
+    markers_in_body: int = 0  # "(END)"/"(MORE)" kept as body text: the story went on after them
 
     @property
     def body(self) -> str:
@@ -133,6 +134,25 @@ def _tail_length(lines: list[str]) -> int:
     return count
 
 
+def _leading_email_lines(lines: list[str]) -> int:
+    """How many of the first lines are made only of e-mail addresses."""
+    count = 0
+    while count < len(lines) and _emails_in(lines[count]) is not None:
+        count += 1
+    return count
+
+
+def _is_tail_block(lines: list[str]) -> bool:
+    """True for nothing, or a "-"-led block of "-" lines and short headline lines
+    (what follows a story's end marker on a page or in a dump)."""
+    if not lines:
+        return True
+    if not _DASH_LINE.match(lines[0]):
+        return False
+    return all(_DASH_LINE.match(line) or (len(line) <= MAX_HEADLINE_CHARS and not parse_dateline(line))
+               for line in lines)
+
+
 def parse_story(paragraphs: list[str]) -> Story:
     """Break a story's paragraphs into its parts (see the module docstring)."""
     story = Story()
@@ -147,16 +167,24 @@ def parse_story(paragraphs: list[str]) -> Story:
             starts.add(len(lines))
             lines.extend(paragraph_lines)
 
-    # The end marker: the first "(END)"/"(MORE)" closing a line; what follows is tail.
+    # The end marker: the first "(END)"/"(MORE)" closing a line after which only
+    # e-mails and tail-shaped text follow. One followed by more story (a "(MORE)"
+    # between the parts of a long story) stays in the body.
     tail: list[str] | None = None
     for index, line in enumerate(lines):
         match = _END.search(line)
-        if match:
-            story.end_marker = match.group("marker").upper()
-            tail = lines[index + 1:]
-            before = line[: match.start()].strip()
-            lines = lines[:index] + ([before] if before else [])
-            break
+        if not match:
+            continue
+        after = lines[index + 1:]
+        emails_after = _leading_email_lines(after)
+        if not _is_tail_block(after[emails_after:]):
+            story.markers_in_body += 1
+            continue
+        story.end_marker = match.group("marker").upper()
+        tail = after[emails_after:]
+        before = line[: match.start()].strip()
+        lines = lines[:index] + ([before] if before else []) + after[:emails_after]
+        break
     if tail is None:
         tail_count = _tail_length(lines)
         tail = lines[len(lines) - tail_count:] if tail_count else []

@@ -1,0 +1,62 @@
+"""Publish and modify times: parsed, checked for plausibility, given in KST (no Scrapy import).
+
+A time the site could not have meant is treated as missing, never as a crash: a year
+9999 with a negative offset overflows on conversion, and Asia/Seoul's zone rules give
+times before 1908 the local mean time offset +08:27:52. Yonhap's English service
+started in the 1980s, and nothing is published more than a day ahead of now.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from dateutil.parser import isoparse
+
+from newscrawl.text.dateline import KST
+
+EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)
+MAX_AHEAD = timedelta(days=1)
+
+
+def plausible(moment: datetime, now: datetime | None = None) -> bool:
+    """True for an aware time from 1980 up to a day after `now` (default: the clock)."""
+    now = now or datetime.now(timezone.utc)
+    try:
+        return EARLIEST <= moment <= now + MAX_AHEAD
+    except OverflowError:
+        return False
+
+
+def as_kst(moment: datetime, now: datetime | None = None) -> datetime | None:
+    """An aware (or naive = KST) time in KST, or None when it is implausible."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=KST)
+    try:
+        if not plausible(moment, now):
+            return None
+        return moment.astimezone(KST)
+    except (OverflowError, ValueError):
+        return None
+
+
+def kst_iso(value: str | None, now: datetime | None = None) -> str:
+    """An ISO 8601 time in KST (+09:00); naive times are KST; "" when it is
+    missing, unparseable or implausible (see `time_problem`)."""
+    if not value or not value.strip():
+        return ""
+    try:
+        parsed = isoparse(value.strip())
+    except (ValueError, OverflowError):
+        return ""
+    moment = as_kst(parsed, now)
+    return moment.isoformat() if moment else ""
+
+
+def time_problem(value: str | None, now: datetime | None = None) -> str | None:
+    """Why a present time value was not taken: "unparseable", "implausible", or None."""
+    if not value or not value.strip():
+        return None
+    try:
+        parsed = isoparse(value.strip())
+    except (ValueError, OverflowError):
+        return "unparseable"
+    return None if as_kst(parsed, now) else "implausible"

@@ -1,0 +1,82 @@
+"""Feed files a crawl writes: appending, replacing, empty runs, and feeds that cannot be written."""
+import csv
+import json
+import sqlite3
+
+import pandas as pd
+
+from conftest import REAL_PAGES, run_crawl
+from newscrawl.items import ARTICLE_FIELDS
+
+REAL_IDS = sorted(p.stem for p in REAL_PAGES)
+
+
+def exported_ids(store):
+    with sqlite3.connect(store) as db:
+        return sorted(row[0] for row in db.execute("SELECT article_id FROM articles"))
+
+
+def test_a_feed_that_cannot_be_written_fails_the_run_and_records_nothing(mirror, tmp_path):
+    store = tmp_path / "state.sqlite3"
+    env = {"NEWSCRAWL_STATE_PATH": str(store)}
+    # /dev/full: every write fails with ENOSPC, as on a full disk.
+    status, log = run_crawl(mirror.base_url, "-o", "good.jsonl", "-o", "/dev/full:jsonlines", cwd=tmp_path, env=env)
+    assert status == 1, log[-3000:]
+    assert "Traceback" not in log
+    assert "feed /dev/full cannot be written" in log and "No space left on device" in log
+    assert "crawl failed: feed(s) /dev/full could not be written" in log.splitlines()[-1]
+    assert "Stored jsonlines feed" not in log  # nothing claims the broken feed is whole
+    assert exported_ids(store) == []  # no row is in every feed, so none counts as exported
+
+    status, log = run_crawl(mirror.base_url, "-O", "again.jsonl", cwd=tmp_path, env=env)
+    assert status == 0, log[-3000:]
+    assert sorted(json.loads(line)["article_id"] for line in (tmp_path / "again.jsonl").open()) == REAL_IDS
+    assert exported_ids(store) == REAL_IDS
+
+
+def test_a_feed_in_an_unwritable_place_is_refused_before_the_crawl(mirror, tmp_path):
+    (tmp_path / "file").write_text("x")
+    status, log = run_crawl(mirror.base_url, "-O", str(tmp_path / "file" / "out.csv"), cwd=tmp_path)
+    assert status == 2, log[-3000:]
+    assert "is not a writable directory" in log and "Traceback" not in log
+    assert mirror.requests == {}
+
+
+def test_output_options_replace_the_default_feed(mirror, tmp_path):
+    env = {"NEWSCRAWL_DATA_DIR": str(tmp_path / "data")}
+    status, log = run_crawl(mirror.base_url, "-a", "discover=rss", "-O", "only.csv", cwd=tmp_path, env=env)
+    assert status == 0, log[-3000:]
+    assert not list((tmp_path / "data").glob("feeds/*"))
+    assert len(pd.read_csv(tmp_path / "only.csv")) == len(REAL_IDS)
+
+
+def test_appending_to_a_csv_feed_keeps_one_header(mirror, tmp_path):
+    for _ in range(2):
+        status, log = run_crawl(mirror.base_url, "-a", "discover=rss", "-a", "refetch=true", "-o", "feed.csv",
+                                cwd=tmp_path)
+        assert status == 0, log[-3000:]
+    with open(tmp_path / "feed.csv", newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows.count(list(ARTICLE_FIELDS)) == 1
+    frame = pd.read_csv(tmp_path / "feed.csv")
+    assert sorted(frame["article_id"]) == sorted(REAL_IDS * 2)
+
+
+def test_appending_to_a_json_feed_or_a_csv_with_other_columns_is_refused(mirror, tmp_path):
+    (tmp_path / "feed.json").write_text('[{"a": 1}]\n')
+    (tmp_path / "other.csv").write_text("a,b\n1,2\n")
+    for name, message in (("feed.json", "a JSON feed cannot be appended to"), ("other.csv", "exists with other columns")):
+        before = (tmp_path / name).read_text()
+        status, log = run_crawl(mirror.base_url, "-o", name, cwd=tmp_path)
+        assert status == 2, log[-3000:]
+        assert message in log and "Traceback" not in log
+        assert (tmp_path / name).read_text() == before
+    assert mirror.requests == {}
+
+
+def test_an_empty_run_writes_a_csv_header(serve, tmp_path):
+    server = serve({"/news": b"<html><body><div class='smain-list-type01'><ul></ul></div></body></html>"})
+    status, log = run_crawl(server.base_url, "-a", "discover=listing", "-O", "empty.csv", cwd=tmp_path)
+    assert "Traceback" not in log
+    frame = pd.read_csv(tmp_path / "empty.csv")
+    assert list(frame.columns) == list(ARTICLE_FIELDS) and len(frame) == 0
