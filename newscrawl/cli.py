@@ -253,7 +253,7 @@ def command_schedule(args: argparse.Namespace) -> int:
 def command_jobs(args: argparse.Namespace) -> int:
     import json
 
-    from newscrawl.service import ScrapydError, find_reports, format_job_rows, job_rows, read_credentials
+    from newscrawl.service import ScrapydError, find_reports, format_job_rows, job_rows, read_credentials, read_progress
     from newscrawl.settings import NEWSCRAWL_DATA_DIR
 
     try:
@@ -261,7 +261,8 @@ def command_jobs(args: argparse.Namespace) -> int:
     except (ValueError, ScrapydError) as error:
         print(f"{PROG} jobs: {error}", file=sys.stderr)
         return 1
-    rows = job_rows(jobs, find_reports(args.data_dir or NEWSCRAWL_DATA_DIR))[: args.limit]
+    data_dir = args.data_dir or NEWSCRAWL_DATA_DIR
+    rows = job_rows(jobs, find_reports(data_dir), lambda job: read_progress(data_dir, job))[: args.limit]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:

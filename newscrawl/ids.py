@@ -7,6 +7,7 @@ Id shape (SITE.md): "AEN" + YYYYMMDD (KST) + 4-digit serial + 2-digit version +
 from __future__ import annotations
 
 import re
+from datetime import date
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -23,6 +24,14 @@ class ArticleId:
     story_id: str  # first 15 characters: AEN + date + serial
     version: int  # the two version digits as a number (0, 51, 52, ...)
     desk: str
+
+    @property
+    def day(self) -> date | None:
+        """The KST day in the id's digits (AEN20230419...: 2023-04-19), None if no date."""
+        try:
+            return date(int(self.value[3:7]), int(self.value[7:9]), int(self.value[9:11]))
+        except ValueError:
+            return None
 
     @property
     def revision(self) -> int | None:

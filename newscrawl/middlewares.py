@@ -1,4 +1,7 @@
-"""Retries with backoff that honour Retry-After (docs/reliability.md).
+"""Downloader middlewares: retries with backoff that honour Retry-After, and
+robots.txt obeyed by every request that waits for it (docs/reliability.md).
+
+Retries:
 
 Scrapy's RetryMiddleware re-schedules a failed request at once. This subclass keeps
 its rules (RETRY_TIMES, RETRY_HTTP_CODES, the exceptions it retries, its stats) and
@@ -8,7 +11,14 @@ Retry-After header, at least what the site asked. A Retry-After longer than
 NEWSCRAWL_RETRY_AFTER_MAX is not waited for: the request is given up (stat
 newscrawl/retry/retry_after_too_long) rather than hold a download slot that long.
 The wait holds the request's download slot, which is what a site that says "slow
-down" wants.
+down" wants. A shutdown (Ctrl-C, SIGTERM, a stopped crawl) ends every wait at once:
+the request is given up as failed (stat newscrawl/retry/cut_at_shutdown), so a stop
+never waits out a Retry-After (systemd's stop timeout is 90 s).
+
+robots.txt: Scrapy 2.19's RobotsTxtMiddleware lets the requests that arrive while
+robots.txt is being fetched wait on one shared Deferred, which hands the parser to
+the first of them only; the others get None and go out unchecked. Here each waiter
+gets a Deferred of its own, fired with the parser (remove once Scrapy fixes it).
 """
 from __future__ import annotations
 
@@ -18,7 +28,11 @@ from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.http import Request
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +70,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
         attempt = retry.meta.get("retry_times", 1)
         return min(self.backoff_max, self.backoff_base * 2 ** (attempt - 1))
 
-    async def _wait(self, seconds: float, request: Request, why: str) -> None:
+    # How often a wait looks whether the crawl is shutting down.
+    SHUTDOWN_POLL_SECONDS = 0.25
+
+    async def _wait(self, seconds: float, request: Request, why: str) -> bool:
+        """Wait before a retry; False when a shutdown cut the wait short."""
         if seconds <= 0:
-            return
+            return True
         self.crawler.stats.inc_value("newscrawl/retry/waits")
         self.crawler.stats.inc_value("newscrawl/retry/wait_seconds", round(seconds))
         logger.debug("waiting %.1f s before retrying %s (%s)", seconds, request.url, why)
-        await asyncio.sleep(seconds)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := deadline - loop.time()) > 0:
+            if self._shutting_down():
+                self.crawler.stats.inc_value("newscrawl/retry/cut_at_shutdown")
+                logger.info("shutting down: retry of %s given up (%s)", request.url, why)
+                return False
+            await asyncio.sleep(min(left, self.SHUTDOWN_POLL_SECONDS))
+        return True
+
+    def _shutting_down(self) -> bool:
+        engine = self.crawler.engine
+        slot = getattr(engine, "_slot", None)
+        return engine is None or not engine.running or getattr(slot, "closing", None) is not None
 
     async def process_response(self, request, response):
         asked = None
@@ -77,11 +108,30 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             if asked is not None:
                 self.crawler.stats.inc_value("newscrawl/retry/retry_after_honoured")
-            await self._wait(max(self._backoff(result), asked or 0), request, f"status {response.status}")
+            if not await self._wait(max(self._backoff(result), asked or 0), request, f"status {response.status}"):
+                return response
         return result
 
     async def process_exception(self, request, exception):
         result = super().process_exception(request, exception)
-        if isinstance(result, Request):
-            await self._wait(self._backoff(result), request, type(exception).__name__)
+        if isinstance(result, Request) and not await self._wait(self._backoff(result), request,
+                                                                 type(exception).__name__):
+            return None  # the exception goes on to the request's errback
         return result
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    async def robot_parser(self, request):
+        shared = self._parsers.get(urlparse_cached(request).netloc)
+        if isinstance(shared, Deferred):
+            # robots.txt is being fetched: wait on a Deferred of our own, fired with the
+            # parser (or None on failure) and passing the result on down the shared one.
+            own = Deferred()
+
+            def hand_on(result):
+                own.callback(result)
+                return result
+
+            shared.addBoth(hand_on)
+            return await maybe_deferred_to_future(own)
+        return await super().robot_parser(request)

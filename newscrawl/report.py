@@ -12,16 +12,21 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+import time
+from dataclasses import asdict
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
+from scrapy.utils.asyncio import create_looping_call
 
 import newscrawl
 from newscrawl.feeds import job_id
+from newscrawl.progress import Progress, measure
 from newscrawl.records import replacing
+from newscrawl.text.dateline import KST
 
 logger = logging.getLogger(__name__)
 
@@ -119,14 +124,81 @@ class RunReport:
     def spider_closed(self, spider, reason):
         report = self.build(spider, reason)
         path = self._report_path(spider, report["feeds"])
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with replacing(path) as handle:
-                json.dump(report, handle, ensure_ascii=False, indent=2, default=str)
-                handle.write("\n")
-        except OSError as error:
-            logger.error("run report %s not written: %s", path, error)
-            return
+        data_dir = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
+        # A feed outside the data dir gets its report beside it, and a copy under the
+        # data dir, where `newscrawl jobs` looks.
+        paths = [path] if path.is_relative_to(data_dir) else [path, data_dir / "reports" / path.name]
+        for target in paths:
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with replacing(target) as handle:
+                    json.dump(report, handle, ensure_ascii=False, indent=2, default=str)
+                    handle.write("\n")
+            except OSError as error:
+                logger.error("run report %s not written: %s", target, error)
+                return
         self.path = path
         self.crawler.stats.set_value("newscrawl/report/path", str(path))
         logger.info("run report: %s", path)
+
+
+PROGRESS_DIR = "progress"
+
+
+def progress_path(data_dir: str | Path, job: str) -> Path:
+    """Where a running crawl keeps its latest progress figures (`newscrawl jobs` reads them)."""
+    return Path(data_dir) / PROGRESS_DIR / f"{job}.json"
+
+
+class ProgressLog:
+    """Every NEWSCRAWL_PROGRESS_INTERVAL seconds (0: never), one INFO line saying how
+    far the crawl has come (newscrawl.progress), and the same figures in
+    <data dir>/progress/<job>.json for `newscrawl jobs`; the file goes when the run ends."""
+
+    def __init__(self, crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.started = time.monotonic()
+        self.task = None
+        self.path: Path | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        interval = crawler.settings.getfloat("NEWSCRAWL_PROGRESS_INTERVAL", 300)
+        if interval <= 0:
+            raise NotConfigured
+        extension = cls(crawler, interval)
+        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider):
+        self.path = progress_path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"), job_id(spider)).absolute()
+        self.task = create_looping_call(self.report, spider)
+        self.task.start(self.interval, now=False)
+
+    def measure(self, spider) -> Progress:
+        plan = getattr(spider, "plan", None)
+        return measure(since=getattr(plan, "since", None), until=getattr(plan, "until", None),
+                       today=datetime.now(KST).date(), day_reached=getattr(spider, "day_reached", None),
+                       articles=self.crawler.stats.get_value("item_scraped_count", 0),
+                       elapsed_seconds=time.monotonic() - self.started)
+
+    def report(self, spider) -> None:
+        progress = self.measure(spider)
+        logger.info("%s", progress.line(getattr(getattr(spider, "plan", None), "since", None)))
+        figures = {"job": job_id(spider), "updated_at": utc_now().isoformat(),
+                   "line": progress.line(None).removeprefix("progress: "),
+                   **{k: v.isoformat() if isinstance(v, date) else v for k, v in asdict(progress).items()}}
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with replacing(self.path) as handle:
+                json.dump(figures, handle)
+        except OSError as error:
+            logger.warning("progress file %s not written: %s", self.path, error)
+
+    def spider_closed(self, spider):
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

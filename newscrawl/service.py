@@ -28,7 +28,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
 from urllib.request import Request, urlopen
 
-from newscrawl.report import REPORT_SUFFIX
+from newscrawl.report import REPORT_SUFFIX, progress_path
 
 logger = logging.getLogger("newscrawl.service")
 
@@ -201,20 +201,37 @@ def find_reports(data_dir: str | os.PathLike) -> dict[str, Path]:
     root = Path(data_dir)
     if not root.is_dir():
         return reports
-    for path in sorted(root.rglob(f"*{REPORT_SUFFIX}"), key=lambda p: p.stat().st_mtime):
+    found = []
+    for path in root.rglob(f"*{REPORT_SUFFIX}"):
+        try:
+            if path.is_file():  # a dangling symlink or a directory is no report
+                found.append((path.stat().st_mtime, path))
+        except OSError:
+            continue
+    for _, path in sorted(found):
         job = path.name[: -len(REPORT_SUFFIX)].rsplit("-", 1)[-1]
         reports[job] = path
     return reports
 
 
-def job_rows(jobs: dict, reports: dict[str, Path]) -> list[dict]:
-    """One row per scrapyd job, newest first, with what its report says."""
+def read_progress(data_dir: str | os.PathLike, job: str) -> str | None:
+    """The latest progress line a running crawl wrote (newscrawl.report.ProgressLog)."""
+    try:
+        return json.loads(progress_path(data_dir, job).read_text(encoding="utf-8")).get("line")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str | None] = lambda job: None) -> list[dict]:
+    """One row per scrapyd job, newest first, with what its report says (and, for a
+    running job, its latest progress line)."""
     rows = []
     for state in ("running", "pending", "finished"):
         for job in jobs.get(state, []):
             row = {"state": state, "job": job.get("id", ""), "spider": job.get("spider", ""),
                    "start": (job.get("start_time") or "")[:19], "end": (job.get("end_time") or "")[:19],
-                   "items": None, "healthy": None, "failed_checks": [], "feed": None, "report": None}
+                   "items": None, "healthy": None, "failed_checks": [], "feed": None, "report": None,
+                   "progress": progress(job.get("id", "")) if state == "running" else None}
             report_path = reports.get(row["job"])
             if report_path:
                 try:
@@ -231,7 +248,7 @@ def job_rows(jobs: dict, reports: dict[str, Path]) -> list[dict]:
 def format_job_rows(rows: list[dict]) -> str:
     def health(row):
         if row["state"] != "finished":
-            return "-"
+            return row.get("progress") or "-"
         if row["report"] is None:
             return "NO REPORT (failed to start? see its log)"
         if row["healthy"] is None:

@@ -37,7 +37,10 @@ EXTENSIONS = {
     "newscrawl.monitors.SpidermonExtension": 600,  # spidermon's, logging without Spider.log()
     # After the monitors (their checks go into it); writes one JSON per run by the feed.
     "newscrawl.report.RunReport": 900,
+    "newscrawl.report.ProgressLog": 950,
 }
+# A progress line (day reached, share done, articles, rate, ETA) every so many seconds.
+NEWSCRAWL_PROGRESS_INTERVAL = 300
 NEWSCRAWL_REPORT_ENABLED = True
 
 # Health monitors (docs/monitoring.md): spidermon runs newscrawl.monitors at spider
@@ -91,6 +94,9 @@ REDIRECT_MAX_TIMES = 5
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.middlewares.BackoffRetryMiddleware": 550,
+    # Scrapy 2.19's lets all but one request that waited for robots.txt go unchecked.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.middlewares.SharedRobotsTxtMiddleware": 100,
 }
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 30.0

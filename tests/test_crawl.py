@@ -173,6 +173,21 @@ def test_listing_pagination_stops_at_max_pages_and_since(mirror, tmp_path):
     assert not any(path.startswith("/view/") for path in mirror.requests)
 
 
+def test_listing_days_come_from_article_ids_and_backfills_show_progress(mirror, tmp_path):
+    old_story = "AEN20190820002300325"  # listed as "Aug. 20", with no year: 2019 by its id
+    mirror.article_delay = 0.15
+    status, log = run_crawl(mirror.base_url, "-a", "discover=listing", "-a", "since=2020-01-01", "-O", "b.jsonl",
+                            "-s", "NEWSCRAWL_PROGRESS_INTERVAL=0.3", "-s", "CONCURRENT_REQUESTS=1", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    assert f"/view/{old_story}" not in mirror.requests  # out of the window, so not fetched
+    stats = stats_from_log(log)
+    assert stats["newscrawl/discovery/listing/out_of_range"] == 1
+    assert "newscrawl/discovery/listing/date_mismatch" not in stats
+    assert "newscrawl/filtered/out_of_range" not in stats
+    assert "progress: day reached 2023-04-19 (since 2020-01-01), " in log and "% done" in log and "ETA" in log
+    assert not list((tmp_path / "data" / "progress").glob("*.json"))  # gone once the run ended
+
+
 def test_urls_file_errors_name_lines_not_their_text(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("https://en.yna.co.kr/view/AEN20230419004700315\nroot:x:0:0:root:/root:/bin/bash\n")

@@ -134,3 +134,52 @@ def test_retry_after_header(header, seconds):
     assert retry_after_seconds(header) == seconds
     now = datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc)
     assert retry_after_seconds(b"Wed, 21 Oct 2015 07:28:30 GMT", now=now) == 30.0
+
+
+@pytest.mark.parametrize("rules, arguments", [
+    # every explicit article page waits for the slow robots.txt together
+    ("Disallow: /view/\n", ["-a", "urls=" + ",".join(f"/view/{p.stem}" for p in REAL_PAGES)]),
+    # the feeds, sitemap and listing wait for it together
+    ("Disallow: /\n", []),
+])
+def test_robots_txt_is_obeyed_by_every_request_that_waited_for_it(tmp_path, rules, arguments):
+    site = build_site(load_articles(REAL_PAGES))
+    site["/robots.txt"] = ("text/plain", f"User-agent: *\n{rules}".encode())
+    server = MirrorServer(site, faults=FaultPlan(by_path={"/robots.txt": "slow"}, slow_seconds=1.0)).start()
+    try:
+        urls = [argument.replace("/view/", f"{server.base_url}/view/") for argument in arguments]
+        status, log = run_crawl(server.base_url, "-O", "out.jsonl", *urls, cwd=tmp_path)
+    finally:
+        server.stop()
+    assert set(server.requests) == {"/robots.txt"}, server.requests
+    assert (tmp_path / "out.jsonl").read_text() == ""
+    assert stats_from_log(log)["robotstxt/forbidden"] == (len(REAL_PAGES) if arguments else 3)
+
+
+def test_a_shutdown_ends_a_retry_after_wait(tmp_path):
+    import signal
+    import subprocess
+    import time
+
+    from conftest import crawl_command
+
+    site = build_site(load_articles(REAL_PAGES))
+    throttled = f"/view/{REAL_PAGES[0].stem}"
+    server = MirrorServer(site, faults=FaultPlan(by_path={throttled: "throttle_429"}, retry_after=100)).start()
+    try:
+        command, env = crawl_command(server.base_url, "-O", "out.jsonl", "-a", f"urls={server.base_url}{throttled}")
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 30
+        while server.requests.get(throttled) != 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the middleware is waiting out Retry-After: 100 now
+        sent = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=60)
+        took = time.monotonic() - sent
+    finally:
+        server.stop()
+    assert took < 10, f"stopping took {took:.0f} s"
+    assert "Traceback" not in log
+    assert stats_from_log(log)["newscrawl/retry/cut_at_shutdown"] == 1
+    assert server.requests[throttled] == 1  # not retried early

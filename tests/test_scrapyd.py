@@ -273,19 +273,22 @@ def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):
 
 
 def test_job_listing_shows_health_from_the_reports(tmp_path):
-    from newscrawl.service import find_reports, format_job_rows, job_rows
+    from newscrawl.service import find_reports, format_job_rows, job_rows, read_progress
 
     feeds = tmp_path / "feeds"
     feeds.mkdir()
+    (feeds / "yonhap-gone-zzz.report.json").symlink_to(tmp_path / "nowhere")  # a dangling link is skipped
+    (tmp_path / "progress").mkdir()
+    (tmp_path / "progress" / "ccc.json").write_text(json.dumps({"line": "day reached 2023-04-19, 40% done"}))
     (feeds / "yonhap-2026-11-27T06-00-00+00-00-aaa.report.json").write_text(json.dumps(
         {"items_exported": 0, "healthy": False, "failed_checks": ["items", "unknown_layout"],
          "feeds": [{"path": "/data/feeds/yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl"}]}))
     jobs = {"finished": [{"id": "aaa", "spider": "yonhap", "start_time": "2026-11-27 06:00:00.1"},
                          {"id": "bbb", "spider": "yonhap", "start_time": "2026-11-27 06:15:00.1"}],
             "running": [{"id": "ccc", "spider": "yonhap", "start_time": "2026-11-27 06:30:00.1"}]}
-    rows = job_rows(jobs, find_reports(tmp_path))
+    rows = job_rows(jobs, find_reports(tmp_path), lambda job: read_progress(tmp_path, job))
     assert [r["job"] for r in rows] == ["ccc", "bbb", "aaa"]
     table = format_job_rows(rows).splitlines()
     assert "FAILED: items, unknown_layout" in table[3] and "yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl" in table[3]
     assert "NO REPORT" in table[2]
-    assert table[1].split()[:2] == ["running", "ccc"]
+    assert table[1].split()[:2] == ["running", "ccc"] and "day reached 2023-04-19, 40% done" in table[1]

@@ -38,7 +38,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.http import TextResponse
 
 import newscrawl
-from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site
+from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
 from newscrawl.processing import article_from_page
@@ -232,6 +232,7 @@ class YonhapSpider(scrapy.Spider):
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
         spider._skipped_ids = set()
+        spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
         spider._requested_ids = set()
         spider._room = asyncio.Event()
         crawler.signals.connect(spider._room.set, signals.request_left_downloader)
@@ -410,7 +411,9 @@ class YonhapSpider(scrapy.Spider):
         reached_since = False
         for entry in entries:
             link = entry.css("h2.tit a::attr(href)").get()
-            day = self._listing_day(entry.css("span.date::text").get(), today)
+            day = self._listing_day(link and response.urljoin(link), entry.css("span.date::text").get(), today)
+            if day and (self.day_reached is None or day < self.day_reached):
+                self.day_reached = day
             if day and self.plan.since and day < self.plan.since:
                 reached_since = True
             if link and (request := self._article_request(response.urljoin(link), "listing", day)):
@@ -420,11 +423,19 @@ class YonhapSpider(scrapy.Spider):
         yield scrapy.Request(f"{self.base_url}{path}/{page + 1}", callback=self.parse_listing, errback=self.source_failed,
                              cb_kwargs={"path": path, "page": page + 1})
 
-    @staticmethod
-    def _listing_day(text: str | None, today: datetime) -> date | None:
-        """'15:41 Apr. 19' (no year) -> the date nearest today."""
+    def _listing_day(self, link: str | None, text: str | None, today: datetime) -> date | None:
+        """A listed article's KST day: from its id's digits (AEN20230419...), which
+        carry the year the listing's '15:41 Apr. 19' lacks; the text is a cross-check
+        (newscrawl/discovery/listing/date_mismatch) and the fallback (nearest today)."""
         month_day = parse_month_day(text or "")
-        return resolve_year(*month_day, today) if month_day else None
+        parsed = parse_article_id(article_id_from_url(link or ""))
+        day = parsed.day if parsed else None
+        if day is None:
+            return resolve_year(*month_day, today) if month_day else None
+        if month_day and month_day != (day.month, day.day):
+            self._inc("discovery/listing/date_mismatch")
+            logger.debug("listing says %s, the article id %s: %s", text, day, link)
+        return day
 
     # -- articles --------------------------------------------------------------
     def parse_article(self, response, source: str):

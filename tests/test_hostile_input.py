@@ -1,0 +1,81 @@
+"""Hostile or odd input from the site: out-of-range dates, stray end markers, deep nesting."""
+import json
+
+from conftest import FIXTURES, REAL_PAGES, run_crawl, stats_from_log
+from newscrawl.mirror import MirrorServer, build_site, load_articles
+
+REAL_IDS = sorted(p.stem for p in REAL_PAGES)
+TARGET = "AEN20230419004700315"  # a real page edited below
+FIRST_PARAGRAPH = (b'<p> SEOUL, April 19 (Yonhap) -- To hear one of the top South Korean pitchers tell it, the "sweeper," '
+                   b'a variation of the slider, is all the rage here.</p>')
+
+
+def edited_site(edit_page=None, edit_rss=None):
+    site = build_site(load_articles(REAL_PAGES))
+    if edit_page:
+        kind, body = site[f"/view/{TARGET}"]
+        site[f"/view/{TARGET}"] = (kind, edit_page(body))
+    if edit_rss:
+        kind, body = site["/RSS/news.xml"]
+        site["/RSS/news.xml"] = (kind, edit_rss(body))
+    return site
+
+
+def crawl_site(site, tmp_path, *args):
+    server = MirrorServer(site).start()
+    try:
+        status, log = run_crawl(server.base_url, "-O", "out.jsonl", *args, cwd=tmp_path)
+    finally:
+        server.stop()
+    rows = {row["article_id"]: row for row in map(json.loads, (tmp_path / "out.jsonl").open())}
+    return status, log, rows
+
+
+def expected(article_id):
+    return json.loads((FIXTURES / "expected" / f"{article_id}.json").read_text(encoding="utf-8"))
+
+
+def test_out_of_range_dates_are_missing_not_fatal(tmp_path):
+    def far_times(page):
+        return (page.replace(b'"article:published_time" content="2023-04-19T14:18:44+09:00"',
+                             b'"article:published_time" content="9999-12-31T23:59:59-05:00"')
+                .replace(b'"article:modified_time" content="2023-04-19T14:18:44+09:00"',
+                         b'"article:modified_time" content="0001-01-01T00:00:00+09:00"'))
+
+    def far_rss_date(rss):  # the first item's date, in year 9999 behind UTC
+        start = rss.index(b"<pubDate>") + len(b"<pubDate>")
+        return rss[:start] + b"Fri, 31 Dec 9999 23:59:59 -0500" + rss[rss.index(b"</pubDate>", start):]
+
+    status, log, rows = crawl_site(edited_site(far_times, far_rss_date), tmp_path, "-a", "discover=rss")
+    assert status == 0, log[-3000:]
+    assert "Traceback" not in log and "OverflowError" not in log
+    assert sorted(rows) == REAL_IDS  # no article lost, no later RSS item lost
+    # The meta times are implausible: published_at comes from CONTENT_DATA, modified_at follows it.
+    assert rows[TARGET]["published_at"] == rows[TARGET]["modified_at"] == expected(TARGET)["published_at"]
+    assert not any("+08:27" in row["published_at"] + row["modified_at"] for row in rows.values())
+    stats = stats_from_log(log)
+    assert stats["newscrawl/time/implausible"] == 2 and stats["newscrawl/discovery/rss/bad_date"] == 1
+
+
+def test_an_end_marker_mid_story_does_not_cut_the_story(tmp_path):
+    def stray_marker(page):
+        return page.replace(FIRST_PARAGRAPH, FIRST_PARAGRAPH[:-4] + b" (MORE)</p>")
+
+    status, log, rows = crawl_site(edited_site(stray_marker), tmp_path, "-a", "discover=rss")
+    assert status == 0, log[-3000:]
+    want = expected(TARGET)
+    first, rest = want["body"].split("\n\n", 1)
+    assert rows[TARGET]["body"] == f"{first} (MORE)\n\n{rest}"
+    assert (rows[TARGET]["author_emails"], rows[TARGET]["end_marker"]) == (want["author_emails"], want["end_marker"])
+    assert stats_from_log(log)["newscrawl/story/end_marker_in_body"] == 1
+
+
+def test_deeply_nested_inline_tags_are_read(tmp_path):
+    def nested(page):
+        depth = 1200
+        return page.replace(FIRST_PARAGRAPH, b"<p>" + b"<b>" * depth + FIRST_PARAGRAPH[3:-4] + b"</b>" * depth + b"</p>")
+
+    status, log, rows = crawl_site(edited_site(nested), tmp_path, "-a", "discover=rss")
+    assert status == 0, log[-3000:]
+    assert "RecursionError" not in log
+    assert rows[TARGET]["body"] == expected(TARGET)["body"]
