@@ -20,7 +20,6 @@ import os
 import signal
 import stat
 import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence

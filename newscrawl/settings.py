@@ -19,6 +19,9 @@ YONHAP_RSS_PATHS = ["/RSS/news.xml"]
 YONHAP_SITEMAP_PATHS = ["/news-sitemap.xml"]
 YONHAP_LISTING_PATHS = ["/news"]
 YONHAP_MAX_LISTING_PAGES = 10
+# Sitemap indexes: how deep they may nest and how many sitemap documents a run reads.
+NEWSCRAWL_SITEMAP_MAX_DEPTH = 2
+NEWSCRAWL_SITEMAP_MAX_DOCUMENTS = 100
 
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_CSV_FORMULA_GUARD = True
@@ -105,9 +108,13 @@ COOKIES_ENABLED = False
 # A JOBDIR left by a killed crawl is not trusted (newscrawl.dupefilter, docs/running.md).
 DUPEFILTER_CLASS = "newscrawl.dupefilter.JobdirDupeFilter"
 
-# A crawl service exposes no control ports.
+# A crawl service exposes no control ports: a crawl refuses to start with either on
+# (newscrawl.guards), whoever sets it (scrapyd job settings included).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# Hosts explicit `urls` may name although they are link-local, private or otherwise
+# special addresses (loopback is always allowed, for local mirrors).
+NEWSCRAWL_ALLOWED_HOSTS = []
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.StoryTextPipeline": 100,

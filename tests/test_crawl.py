@@ -1,7 +1,8 @@
 """The real crawler, over real HTTP, against a local mirror of the site."""
 import csv
+import subprocess
+import sys
 import json
-from pathlib import Path
 
 import pytest
 
@@ -207,3 +208,37 @@ def test_control_ports_are_off_and_csv_guard_on():
     assert settings.getbool("NEWSCRAWL_CSV_FORMULA_GUARD") is True
     assert settings.getbool("ROBOTSTXT_OBEY") is True
     assert settings.getint("DOWNLOAD_MAXSIZE") == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("setting", ["TELNETCONSOLE_ENABLED=True", "REMOTE_CONTROL_ENABLED=1"])
+def test_a_crawl_refuses_settings_that_open_control_ports(mirror, tmp_path, setting):
+    status, log = run_crawl(mirror.base_url, "-s", setting, "-O", "x.jsonl", cwd=tmp_path)
+    assert status == 2 and "would open a control port" in log and "Traceback" not in log
+    assert mirror.requests == {}
+    # Started without the crawl command (as a script with CrawlerProcess), it refuses too.
+    from conftest import clean_env
+    script = ("from scrapy.crawler import CrawlerProcess; from scrapy.utils.project import get_project_settings; "
+              f"s = get_project_settings(); s.set('{setting.split('=')[0]}', True, priority='cmdline'); "
+              f"s.set('YONHAP_BASE_URL', '{mirror.base_url}'); p = CrawlerProcess(s); p.crawl('yonhap'); p.start()")
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env=clean_env(SCRAPY_SETTINGS_MODULE="newscrawl.settings"))
+    assert "would open a control port" in result.stderr
+    assert "Telnet console listening" not in result.stderr and mirror.requests == {}
+
+
+def test_explicit_urls_at_special_addresses_are_refused_unless_allowed(tmp_path):
+    url = "http://169.254.169.254/view/AEN20230419004700315"
+    status, log = run_crawl("http://127.0.0.1:9", "-a", f"urls={url}", cwd=tmp_path)
+    assert status == 2 and f"refused: {url} is at a link-local address" in log and "Traceback" not in log
+    (tmp_path / "urls.txt").write_text(f"https://en.yna.co.kr/view/AEN20230419002000320\n{url}\n")
+    status, log = run_crawl("http://127.0.0.1:9", "-a", "urls_file=urls.txt", cwd=tmp_path)
+    assert status == 2 and "line(s) 2 point to link-local, private or other special addresses" in log
+    assert "169.254" not in log.split("line(s) 2")[0][-300:]
+    # A host named in NEWSCRAWL_ALLOWED_HOSTS is planned (checked without fetching it).
+    from scrapy.settings import Settings
+
+    from newscrawl.spiders.yonhap import plan_from_arguments
+    settings = Settings()
+    settings.setmodule("newscrawl.settings")
+    settings.set("NEWSCRAWL_ALLOWED_HOSTS", "169.254.169.254")
+    assert plan_from_arguments(settings, urls=url).explicit_urls == (url,)

@@ -79,3 +79,50 @@ def test_deeply_nested_inline_tags_are_read(tmp_path):
     assert status == 0, log[-3000:]
     assert "RecursionError" not in log
     assert rows[TARGET]["body"] == expected(TARGET)["body"]
+
+
+def sitemap_index(*children):
+    locs = "".join(f"<sitemap><loc>https://en.yna.co.kr{child}</loc></sitemap>" for child in children)
+    return f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{locs}</sitemapindex>'.encode()
+
+
+def test_sitemap_indexes_are_followed_within_depth_and_count_limits(serve, tmp_path):
+    # A chain of indexes that never ends, and an index of 30 sitemaps.
+    chain = {f"/chain{n}.xml": sitemap_index(f"/chain{n + 1}.xml") for n in range(20)}
+    wide = {"/wide.xml": sitemap_index(*(f"/leaf{n}.xml" for n in range(30)))}
+    leaves = {f"/leaf{n}.xml": b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>' for n in range(30)}
+    server = serve({**chain, **wide, **leaves})
+    status, log = run_crawl(server.base_url, "-a", "discover=sitemap", "-s", "YONHAP_SITEMAP_PATHS=/chain0.xml,/wide.xml",
+                            "-s", "NEWSCRAWL_SITEMAP_MAX_DEPTH=3", "-s", "NEWSCRAWL_SITEMAP_MAX_DOCUMENTS=12",
+                            "-O", "out.jsonl", cwd=tmp_path)
+    assert "Traceback" not in log
+    read = [path for path in server.requests if path.endswith(".xml")]
+    assert len(read) == 12  # the two named, then children up to the document limit
+    assert not any(path in read for path in ("/chain4.xml", "/chain5.xml"))  # depth 3 at most
+    stats = stats_from_log(log)
+    assert stats["newscrawl/discovery/sitemap/count_limited"] >= 1
+
+
+def test_a_chain_of_sitemap_indexes_stops_at_the_depth_limit(serve, tmp_path):
+    server = serve({f"/chain{n}.xml": sitemap_index(f"/chain{n + 1}.xml") for n in range(20)})
+    status, log = run_crawl(server.base_url, "-a", "discover=sitemap", "-s", "YONHAP_SITEMAP_PATHS=/chain0.xml",
+                            "-O", "out.jsonl", cwd=tmp_path)
+    assert sorted(p for p in server.requests if p.endswith(".xml")) == ["/chain0.xml", "/chain1.xml", "/chain2.xml"]
+    assert stats_from_log(log)["newscrawl/discovery/sitemap/depth_limited"] == 1
+
+
+def test_feeds_are_read_entry_by_entry_and_a_broken_tail_keeps_what_came_before():
+    from scrapy.http import XmlResponse
+    from scrapy.utils.test import get_crawler
+
+    from newscrawl.spiders.yonhap import YonhapSpider
+
+    items = "".join(f"<item><link>https://en.yna.co.kr/view/AEN2023041900{n:02d}00320</link></item>" for n in range(50))
+    body = f"<rss><channel>{items}<item><link>&amp;broken".encode() + b"\x00<<" * 10
+    crawler = get_crawler(YonhapSpider, {"YONHAP_BASE_URL": "http://127.0.0.1:9", "NEWSCRAWL_STATE_ENABLED": False})
+    crawler.spider = spider = YonhapSpider.from_crawler(crawler, discover="rss")
+    spider.incremental = None
+    requests = spider.parse_rss(XmlResponse("http://127.0.0.1:9/RSS/news.xml", body=body))
+    first = next(requests)  # handed over before the rest of the feed is read
+    assert first.url.endswith("/view/AEN20230419000000320")
+    assert len([first, *requests]) == 50

@@ -1,7 +1,6 @@
 """Incremental crawls against the mirror: skip what was exported, follow revisions,
 survive kill -9 and pause/resume, refuse a broken state store."""
 import json
-import os
 import signal
 import subprocess
 import sys

@@ -197,6 +197,8 @@ def run_newscrawl(*args, env=None, timeout=60):
 def test_trigger_checks_arguments_and_reports_scrapyd_down():
     bad = run_newscrawl("trigger", "--url", "http://127.0.0.1:9", "-a", "since=yesterday")
     assert bad.returncode == 2 and "since must be a date YYYY-MM-DD" in bad.stderr
+    port = run_newscrawl("trigger", "--url", "http://127.0.0.1:9", "-s", "TELNETCONSOLE_ENABLED=True")
+    assert port.returncode == 2 and "TELNETCONSOLE_ENABLED would open a control port" in port.stderr
     down = run_newscrawl("trigger", "--url", f"http://127.0.0.1:{free_port()}")
     assert down.returncode == 1 and "is unreachable" in down.stderr and "Traceback" not in down.stderr
     assert PASSWORD not in down.stdout + down.stderr

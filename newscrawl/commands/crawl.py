@@ -1,8 +1,8 @@
 """`scrapy crawl` that checks spider arguments before the crawl starts.
 
-A spider class may define `check_arguments(settings, **spider_args)` raising
-ValueError; its message becomes a one-line usage error (exit status 2) instead of a
-traceback from inside the engine. A state store that cannot be used (corrupt, from a
+A spider class may define `check_settings(settings)` and `check_arguments(settings,
+**spider_args)` raising ValueError; the message becomes a one-line usage error (exit
+status 2) instead of a traceback from inside the engine. A state store that cannot be used (corrupt, from a
 newer version, held by another crawl) stops the run here with one log line, exit 1.
 A crawl whose health monitors failed exits with status 3 (UNHEALTHY); one whose feed
 could not be written exits with status 1 (newscrawl.feedexport).
@@ -37,14 +37,16 @@ class Command(ScrapyCrawlCommand):
         super().process_options(args, opts)
 
     def run(self, args, opts):
-        if len(args) == 1:
-            spidercls = self.crawler_process.spider_loader.load(args[0]) if args[0] in self.crawler_process.spider_loader.list() else None
-            check = getattr(spidercls, "check_arguments", None)
-            if check is not None:
-                try:
-                    check(self.settings, **opts.spargs)
-                except ValueError as error:
-                    raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
+        spidercls = None
+        if len(args) == 1 and args[0] in self.crawler_process.spider_loader.list():
+            spidercls = self.crawler_process.spider_loader.load(args[0])
+        try:
+            if hasattr(spidercls, "check_settings"):
+                spidercls.check_settings(self.settings)
+            if hasattr(spidercls, "check_arguments"):
+                spidercls.check_arguments(self.settings, **opts.spargs)
+        except ValueError as error:
+            raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
         if problems := feed_problems(self.settings.getdict("FEEDS"), self.settings.getlist("FEED_EXPORT_FIELDS")):
             raise UsageError(problems[0], print_help=False)
         try:

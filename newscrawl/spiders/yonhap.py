@@ -38,6 +38,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.http import TextResponse
 
 import newscrawl
+from newscrawl.discovery import FeedEntries
+from newscrawl.guards import control_port_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.incremental import IncrementalState
 from newscrawl.pages import page_for
@@ -146,11 +148,15 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             raise ValueError(f"max_pages must be a whole number of at least 1, got {max_pages!r}")
 
     explicit, bad = [], []
+    allowed_hosts = settings.getlist("NEWSCRAWL_ALLOWED_HOSTS")
     for url in _comma_list(urls):
         fetched = explicit_url(url, base_url)
         (explicit if fetched else bad).append(fetched or url)
     if bad:
         raise ValueError(f"not an article URL (…/view/AEN…): {', '.join(bad[:5])}" + (" …" if len(bad) > 5 else ""))
+    for url in explicit:
+        if reason := special_address(url, allowed_hosts):
+            raise ValueError(f"refused: {url} is at {reason}; allow its host with -s NEWSCRAWL_ALLOWED_HOSTS=HOST")
     if urls_file:
         path = Path(urls_file)
         if not path.is_file():
@@ -159,11 +165,13 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"urls_file {urls_file!r} cannot be read: {error}") from None
-        bad_lines = []
+        bad_lines, special_lines = [], []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip() and not line.lstrip().startswith("#"):
                 fetched = explicit_url(line.strip(), base_url)
-                if fetched:
+                if fetched and special_address(fetched, allowed_hosts):
+                    special_lines.append(str(number))
+                elif fetched:
                     explicit.append(fetched)
                 else:
                     bad_lines.append(str(number))
@@ -172,6 +180,10 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
         if bad_lines:
             raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(bad_lines[:10])}"
                              + (" …" if len(bad_lines) > 10 else "") + " hold no article URL (…/view/AEN…)")
+        if special_lines:
+            raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(special_lines[:10])}"
+                             + (" …" if len(special_lines) > 10 else "") + " point to link-local, private or other "
+                             "special addresses; allow a host with -s NEWSCRAWL_ALLOWED_HOSTS=HOST")
         if not explicit:
             raise ValueError(f"urls_file {urls_file!r} holds no URL")
 
@@ -208,6 +220,12 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
     )
 
 
+def _id_number(article_id: str) -> int:
+    """An article id's 17 digits as one number: the spider's per-article sets hold
+    these (a 100,000-item feed's ids take half the memory they would as strings)."""
+    return int(article_id[3:])
+
+
 class YonhapSpider(scrapy.Spider):
     name = "yonhap"
 
@@ -218,6 +236,19 @@ class YonhapSpider(scrapy.Spider):
     @classmethod
     def check_arguments(cls, settings, **arguments) -> CrawlPlan:
         return plan_from_arguments(settings, **arguments)
+
+    @classmethod
+    def check_settings(cls, settings) -> None:
+        """ValueError for settings a crawl refuses (newscrawl.guards): control ports."""
+        if problems := control_port_problems(settings.getbool):
+            raise ValueError(problems[0])
+
+    @classmethod
+    def update_settings(cls, settings):
+        super().update_settings(settings)
+        # Here too, not only in the crawl command: a crawl started any other way must
+        # not open a control port either (this runs before any extension is built).
+        cls.check_settings(settings)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -232,6 +263,7 @@ class YonhapSpider(scrapy.Spider):
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
         spider._skipped_ids = set()
+        spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
         spider._requested_ids = set()
         spider._room = asyncio.Event()
@@ -269,10 +301,11 @@ class YonhapSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
                               priority=ARTICLE_PRIORITY)
 
-    def _count_once(self, seen: set[str], key: str, article_id: str) -> None:
+    def _count_once(self, seen: set[int], key: str, article_id: str) -> None:
         """Count newscrawl/<key> once per article, however many links lead to it."""
-        if article_id not in seen:
-            seen.add(article_id)
+        number = _id_number(article_id)
+        if number not in seen:
+            seen.add(number)
             self._inc(key)
 
     def _exported_before(self, article_id: str) -> bool:
@@ -280,7 +313,7 @@ class YonhapSpider(scrapy.Spider):
         holds the article from an earlier run. One this run requested itself may be in
         the store already (batch commits); the dupefilter drops it, and it is not
         counted as exported before."""
-        if (self.incremental is None or self.plan.refetch or article_id in self._requested_ids
+        if (self.incremental is None or self.plan.refetch or _id_number(article_id) in self._requested_ids
                 or not self.incremental.is_exported(article_id)):
             return False
         self._count_once(self._skipped_ids, "incremental/skipped", article_id)
@@ -303,6 +336,7 @@ class YonhapSpider(scrapy.Spider):
                                  cb_kwargs={"source": "explicit"}, priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_rss, errback=self.source_failed)
+        self._sitemap_documents = len(plan.sitemap_paths)
         for path in plan.sitemap_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap, errback=self.source_failed)
         for path in plan.listing_paths:
@@ -332,58 +366,79 @@ class YonhapSpider(scrapy.Spider):
             return True
         return queued >= self.crawler.settings.getint("CONCURRENT_REQUESTS")
 
-    def _selector_or_skip(self, response, source: str):
-        """The response's selector, or None (counted, logged) for a non-text response
-        or an XML feed that declares entities."""
+    def _readable(self, response, source: str) -> bool:
+        """False (counted, logged) for a non-text response or an XML feed that declares
+        entities."""
         if not isinstance(response, TextResponse):
             self._inc(f"discovery/{source}/unreadable")
             logger.error("%s is not a text response, skipped: %s", source, response.url)
-            return None
+            return False
         if source != "listing" and _ENTITY_DECLARATION.search(response.body[:65536]):
             self._inc(f"discovery/{source}/entities_refused")
             logger.error("%s declares XML entities (entity expansion or external entities), skipped: %s",
                          source, response.url)
-            return None
-        return response.selector
+            return False
+        return True
+
+    def _entries(self, response, source: str, kinds: tuple[str, ...]):
+        """The feed's entries, read as they come (newscrawl.discovery); counts an empty
+        or broken feed."""
+        entries = FeedEntries(response.body, kinds)
+        count = 0
+        for count, entry in enumerate(entries, start=1):
+            yield entry
+        if entries.broken:
+            self._inc(f"discovery/{source}/malformed")
+            logger.error("%s stops making sense after %d entries, the rest skipped: %s (%s)", source, count,
+                         response.url, entries.broken[:200])
+        elif count == 0:
+            self._inc(f"discovery/{source}/empty")
+            logger.warning("%s without entries: %s", source, response.url)
 
     def parse_rss(self, response):
-        selector = self._selector_or_skip(response, "rss")
-        if selector is None:
+        if not self._readable(response, "rss"):
             return
-        items = selector.xpath("//*[local-name()='item']")
-        if not items:
-            self._inc("discovery/rss/empty")
-            logger.warning("RSS feed without items: %s", response.url)
-        for item in items:
-            link = (item.xpath("./*[local-name()='link']/text()").get() or "").strip()
-            day = None
-            if stamp := (item.xpath("./*[local-name()='pubDate']/text()").get() or "").strip():
-                day = self._feed_day(stamp, "rss", parsedate_to_datetime)
-            if request := self._article_request(link, "rss", day):
+        for _, item in self._entries(response, "rss", ("item",)):
+            stamp = item.get("pubDate", "")
+            day = self._feed_day(stamp, "rss", parsedate_to_datetime) if stamp else None
+            if request := self._article_request(item.get("link", ""), "rss", day):
                 yield request
 
-    def parse_sitemap(self, response):
-        selector = self._selector_or_skip(response, "sitemap")
-        if selector is None:
+    def parse_sitemap(self, response, depth: int = 0):
+        if not self._readable(response, "sitemap"):
             return
-        for loc in selector.xpath("//*[local-name()='sitemap']/*[local-name()='loc']/text()").getall():
-            if on_site(loc.strip(), self.base_url):
-                # A child sitemap on Yonhap's host is read from the base URL (a mirror).
-                child = urlsplit(response.urljoin(loc.strip()))
-                yield scrapy.Request(self.base_url + child.path + (f"?{child.query}" if child.query else ""),
-                                     callback=self.parse_sitemap, errback=self.source_failed)
-            else:
-                self._inc("discovery/sitemap/offsite_or_not_article")
-        urls = selector.xpath("//*[local-name()='url']")
-        if not urls and not selector.xpath("//*[local-name()='sitemap']"):
-            self._inc("discovery/sitemap/empty")
-            logger.warning("sitemap without URLs: %s", response.url)
-        for entry in urls:
-            link = (entry.xpath("./*[local-name()='loc']/text()").get() or "").strip()
-            stamp = (entry.xpath(".//*[local-name()='publication_date']/text()").get() or "").strip()
+        for kind, entry in self._entries(response, "sitemap", ("url", "sitemap")):
+            link = entry.get("loc", "")
+            if kind == "sitemap":
+                if request := self._child_sitemap(response, link, depth + 1):
+                    yield request
+                continue
+            stamp = entry.get("publication_date", "")
             day = self._feed_day(stamp, "sitemap", isoparse) if stamp else None
             if request := self._article_request(link, "sitemap", day):
                 yield request
+
+    def _child_sitemap(self, response, link: str, depth: int):
+        """The request for a sitemap an index lists, within NEWSCRAWL_SITEMAP_MAX_DEPTH
+        levels and NEWSCRAWL_SITEMAP_MAX_DOCUMENTS documents a run (a chain of indexes
+        must end)."""
+        if not on_site(link, self.base_url):
+            self._inc("discovery/sitemap/offsite_or_not_article")
+            return None
+        settings = self.crawler.settings
+        if depth > settings.getint("NEWSCRAWL_SITEMAP_MAX_DEPTH"):
+            self._inc("discovery/sitemap/depth_limited")
+            logger.warning("sitemap index nested deeper than NEWSCRAWL_SITEMAP_MAX_DEPTH, not followed: %s", link)
+            return None
+        if self._sitemap_documents >= settings.getint("NEWSCRAWL_SITEMAP_MAX_DOCUMENTS"):
+            self._inc("discovery/sitemap/count_limited")
+            logger.warning("NEWSCRAWL_SITEMAP_MAX_DOCUMENTS sitemaps read this run, not followed: %s", link)
+            return None
+        self._sitemap_documents += 1
+        # A child sitemap on Yonhap's host is read from the base URL (a mirror).
+        child = urlsplit(response.urljoin(link))
+        return scrapy.Request(self.base_url + child.path + (f"?{child.query}" if child.query else ""),
+                              callback=self.parse_sitemap, errback=self.source_failed, cb_kwargs={"depth": depth})
 
     def _feed_day(self, stamp: str, source: str, parse) -> date | None:
         """The KST day of a feed entry's date, or None (newscrawl/discovery/<source>/bad_date)
@@ -398,10 +453,9 @@ class YonhapSpider(scrapy.Spider):
         return moment.date()
 
     def parse_listing(self, response, path: str, page: int):
-        selector = self._selector_or_skip(response, "listing")
-        if selector is None:
+        if not self._readable(response, "listing"):
             return
-        entries = selector.css("div.smain-list-type01 li article")
+        entries = response.selector.css("div.smain-list-type01 li article")
         if not entries:
             self._inc("discovery/listing/empty_pages")
             if page == 1:

@@ -1,0 +1,30 @@
+"""The `newscrawl` command: one module per subcommand (as Scrapy's scrapy/commands/),
+each with `add_parser(commands)` and the function that runs it."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from newscrawl.cli import clean, demo, export, extract, jobs, schedule, trigger
+from newscrawl.cli.common import PROG
+
+COMMANDS = (clean, extract, export, trigger, schedule, jobs, demo)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=PROG, description="Yonhap English news: clean, extract, crawl.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""What the commands share: the program name, and scrapyd options and clients."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+PROG = "newscrawl"
+
+
+def fail(command: str, message: str, status: int = 1) -> int:
+    """Say what went wrong on one stderr line; return the exit status."""
+    print(f"{PROG} {command}: {message}", file=sys.stderr)
+    return status
+
+
+def scrapyd_options(command: argparse.ArgumentParser, what_spider: bool = True) -> None:
+    command.add_argument("--url", help="scrapyd address (default: $NEWSCRAWL_SCRAPYD_URL or http://127.0.0.1:6800)")
+    command.add_argument("--auth-file", metavar="PATH",
+                         help="file with one line user:password (default: $SCRAPYD_USERNAME and $SCRAPYD_PASSWORD)")
+    command.add_argument("--project", default="newscrawl", help="scrapyd project (default: %(default)s)")
+    if what_spider:
+        command.add_argument("--spider", default="yonhap", help="spider (default: %(default)s)")
+        command.add_argument("-a", dest="argument", action="append", metavar="NAME=VALUE",
+                             help="spider argument, as for scrapy crawl (checked before scheduling)")
+        command.add_argument("-s", dest="setting", action="append", metavar="NAME=VALUE", help="Scrapy setting for the job")
+
+
+def pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    pairs = {}
+    for value in values or []:
+        name, sep, rest = value.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{option} takes NAME=VALUE, got {value!r}")
+        pairs[name] = rest
+    return pairs
+
+
+def scrapyd_client(args: argparse.Namespace, credentials: tuple[str, str] | None):
+    """The client of --url, else $NEWSCRAWL_SCRAPYD_URL, else the local scrapyd."""
+    import os
+
+    from newscrawl.service import DEFAULT_URL, ScrapydClient
+
+    return ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, credentials)
+
+
+def trigger_from_args(args: argparse.Namespace):
+    """The Trigger the service commands share; ValueError for a bad option or spider argument."""
+    from scrapy.settings import Settings
+
+    from newscrawl.service import Trigger, read_credentials
+    from newscrawl.spiders.yonhap import YonhapSpider
+
+    arguments, settings = pairs(args.argument, "-a"), pairs(args.setting, "-s")
+    if args.spider == YonhapSpider.name:
+        # The crawl would reject bad arguments only once scrapyd runs it: check them now.
+        project = Settings()
+        project.setmodule("newscrawl.settings", priority="project")
+        project.setdict(settings, priority="cmdline")
+        YonhapSpider.check_settings(project)
+        YonhapSpider.check_arguments(project, **arguments)
+    credentials = read_credentials(args.auth_file)
+    if credentials is None:
+        print(f"{PROG} {args.command}: no scrapyd credentials (SCRAPYD_USERNAME and SCRAPYD_PASSWORD, "
+              "or --auth-file): calling scrapyd without authentication", file=sys.stderr)
+    return Trigger(scrapyd_client(args, credentials), args.project, args.spider, arguments, settings)
+
+
+def service_logging() -> None:
+    import logging
+
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
