@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
+from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS, is_article_record
 from newscrawl.records import FORMAT_BY_SUFFIX, format_for_path, read_feed, replacing, write_records
 
 EXPORT_FORMATS = {**FORMAT_BY_SUFFIX, ".parquet": "parquet"}
@@ -57,7 +57,11 @@ def read_feed_files(paths: Iterable[str | os.PathLike], on_bad) -> Iterator[dict
         fmt = FORMAT_BY_SUFFIX.get(Path(path).suffix.lower())
         if fmt is None:
             raise ValueError(f"{path}: not a feed file (.jsonl, .json or .csv)")
-        yield from read_feed(path, fmt, LIST_FIELDS, INT_FIELDS, on_bad=on_bad)
+        for number, row in enumerate(read_feed(path, fmt, LIST_FIELDS, INT_FIELDS, on_bad=on_bad), start=1):
+            if is_article_record(row):
+                yield row
+            else:
+                on_bad(f"{path}: record {number} has no valid article_id or revision")
 
 
 def _parquet_table(records: Iterable[dict]):

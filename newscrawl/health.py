@@ -180,3 +180,15 @@ def evaluate(stats: Mapping, thresholds: Thresholds, paused: bool = False, field
     return [items_check(stats, thresholds), finish_reason_check(stats, thresholds, paused), errors_check(stats, thresholds),
             dropped_check(stats, thresholds), unfetched_check(stats, thresholds), layout_check(stats, fields),
             *coverage_checks(stats, thresholds)]
+
+
+def unreachable(stats: Mapping) -> str | None:
+    """Why no page at all came back, when none did and downloads failed: the
+    download errors by type ("ConnectionRefusedError x4"), else None."""
+    if _count(stats, "response_received_count"):
+        return None
+    prefix = "downloader/exception_type_count/"
+    errors = {key[len(prefix):].rsplit(".", 1)[-1]: value for key, value in stats.items() if key.startswith(prefix)}
+    if not errors:
+        return None
+    return ", ".join(f"{name} x{count}" for name, count in sorted(errors.items(), key=lambda item: -item[1]))

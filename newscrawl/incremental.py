@@ -31,8 +31,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 
 from newscrawl.feedexport import CheckedFeedExporter, item_exported
-from newscrawl.ids import parse_article_id
-from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record
+from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
 
@@ -71,10 +70,10 @@ def read_feed_file(feed: FeedFile) -> Iterator[dict]:
     try:
         for row in read_feed(feed.path, feed.format, LIST_FIELDS, INT_FIELDS, on_bad=logger.warning,
                              start=feed.start_offset):
-            if parse_article_id(row.get("article_id")) is not None:
+            if is_article_record(row):
                 yield row
             else:
-                logger.warning("%s: a row without a valid article_id skipped", feed.path)
+                logger.warning("%s: a row without a valid article_id or revision skipped", feed.path)
     except (OSError, UnicodeDecodeError) as error:
         logger.warning("feed file %s of an interrupted run cannot be read further: %s", feed.path, error)
 

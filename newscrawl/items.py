@@ -42,3 +42,14 @@ def article_record(article: Article) -> dict:
     article's own): several times faster than dataclasses.asdict, and exported items
     are not changed afterwards."""
     return {name: getattr(article, name) for name in ARTICLE_FIELDS}
+
+
+def is_article_record(row: object) -> bool:
+    """True for a row read back from a feed that can stand for an article: a JSON
+    object whose article_id is an English article id and whose revision is a number."""
+    from newscrawl.ids import parse_article_id
+
+    if not isinstance(row, dict) or parse_article_id(row.get("article_id")) is None:
+        return False
+    revision = row.get("revision")
+    return revision in (None, "") or isinstance(revision, int) and not isinstance(revision, bool)

@@ -8,6 +8,7 @@ m-en host, protocol-relative); the crawler maps them to YONHAP_BASE_URL.
 """
 from __future__ import annotations
 
+import gzip
 import html
 import random
 import re
@@ -198,7 +199,7 @@ def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()
 # crawler does with each.
 TRANSIENT_FAULTS = ("http_500", "http_502", "http_503", "throttle_429", "slow", "reset", "truncated_html")
 PERMANENT_FAULTS = ("not_found_404", "gone_410", "challenge", "empty_body", "offsite_redirect", "redirect_loop",
-                    "oversize", "bad_dates")
+                    "oversize", "oversize_unannounced", "gzip_bomb", "bad_dates")
 # The page can still be read right: its HTTP header says EUC-KR for a UTF-8 body, or
 # only its meta tags' dates are malformed (CONTENT_DATA still has the time).
 HARMLESS_FAULTS = ("euc_kr_declared", "bad_meta_dates")
@@ -351,6 +352,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(302, "text/plain", b"", {"Location": f"{path}?loop={self.server.requests[path]}"})
         elif fault == "oversize":
             self._send_oversize(plan.oversize_bytes)
+        elif fault == "oversize_unannounced":  # no Content-Length: the size shows only as it arrives
+            self._send_oversize(plan.oversize_bytes, announced=False)
+        elif fault == "gzip_bomb":  # a few KB on the wire, more than DOWNLOAD_MAXSIZE once decompressed
+            self._send(200, html_type, gzip.compress(b" " * plan.oversize_bytes), {"Content-Encoding": "gzip"})
         elif fault in ("bad_dates", "bad_meta_dates"):
             broken = re.sub(rb"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+09:00", b"2023-13-45T99:99:99+09:00", body)
             if fault == "bad_dates":  # every source of the time, CONTENT_DATA's too
@@ -360,10 +365,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "text/html; charset=euc-kr", body)
         return True
 
-    def _send_oversize(self, size: int) -> None:
+    def _send_oversize(self, size: int, announced: bool = True) -> None:
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(size))
+        if announced:
+            self.send_header("Content-Length", str(size))
+        else:
+            self.send_header("Connection", "close")
+            self.close_connection = True  # the body ends when the connection does
         self.end_headers()
         chunk = b"<p>" + b"x" * 65530 + b"</p>"
         try:

@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 from contextlib import contextmanager
@@ -77,13 +78,38 @@ def render(records: Sequence[dict], fmt: str, fields: Sequence[str], neutralize_
     return buffer.getvalue()
 
 
+def _umask() -> int:
+    """The process's umask, read without changing it where Linux tells it."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and restore at once
+    os.umask(mask)
+    return mask
+
+
+def _mode_for(target: Path) -> int:
+    """The permissions the replaced file gets: the existing file's, else what
+    open() would have given a new file (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 @contextmanager
 def replacing(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """A temporary file that replaces `path` (fsynced) only if the block succeeds,
-    so readers see the old file or the whole new one."""
+    so readers see the old file or the whole new one. The new file has the old
+    one's permissions, or a new file's under the umask (mkstemp's are 0600)."""
     target = Path(path)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as handle:
             yield handle
             handle.flush()

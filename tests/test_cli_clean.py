@@ -151,3 +151,29 @@ def test_csv_formula_guard(tmp_path):
     assert run("--no-formula-guard", "-o", out, story).returncode == 0
     row = next(csv.DictReader(out.open(newline="")))
     assert row["headline"] == "=HYPERLINK(\"http://x\")"
+
+
+def test_inputs_that_are_no_regular_files_or_too_large_are_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)  # nobody writes to it: reading would block forever
+    big = tmp_path / "big.txt"
+    big.write_bytes(SEED.read_bytes() + b"x" * (9 * 1024 * 1024))
+    result = run(fifo, "/dev/zero", big, SEED)  # /dev/zero would never end
+    errors = result.stderr.decode().splitlines()
+    assert result.returncode == 1
+    assert f"newscrawl clean: {fifo}: not a regular file (a pipe, device or socket); give a file or - for standard input" in errors
+    assert "newscrawl clean: /dev/zero: not a regular file (a pipe, device or socket); give a file or - for standard input" in errors
+    assert f"newscrawl clean: {big}: larger than 8 MB; not read" in errors
+    assert len(result.stdout.decode().splitlines()) == 1  # the good input is still cleaned
+    extract = subprocess.run([sys.executable, "-m", "newscrawl", "extract", "/dev/zero"], capture_output=True,
+                             text=True, timeout=60)
+    assert extract.returncode == 1 and "not a regular file" in extract.stderr
+
+
+def test_an_output_that_is_a_directory_is_refused(tmp_path):
+    (tmp_path / "out.csv").mkdir()
+    result = run("-o", tmp_path / "out.csv", SEED)
+    assert result.returncode == 2 and b"is a directory; name a file" in result.stderr
+    assert b"Traceback" not in result.stderr

@@ -25,7 +25,7 @@ def test_extract_prints_the_article():
 
 def test_extract_bad_inputs():
     missing = newscrawl("extract", "/nonexistent/page.html")
-    assert missing.returncode == 1 and "No such file" in missing.stderr
+    assert missing.returncode == 1 and "no such file" in missing.stderr
     challenge = newscrawl("extract", FIXTURES / "variants" / "challenge.html")
     assert challenge.returncode == 1 and "not a Yonhap article page" in challenge.stderr
     assert "Traceback" not in missing.stderr + challenge.stderr
@@ -38,6 +38,9 @@ def test_demo_crawls_the_mirror_into_csv(tmp_path):
     with out.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["article_id"] for r in rows) == sorted(p.stem for p in (FIXTURES / "pages").glob("*.html"))
+    assert result.stderr.splitlines()[-1] == (
+        f"newscrawl demo: wrote {out}: 11 rows, 11 stories; healthy; report {tmp_path / 'demo' / 'articles.report.json'}")
+    assert not (tmp_path / "data" / "feeds").exists()  # -O replaced the default feed
 
 
 def test_demo_without_pages_says_so(tmp_path):

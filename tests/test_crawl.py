@@ -242,3 +242,15 @@ def test_explicit_urls_at_special_addresses_are_refused_unless_allowed(tmp_path)
     settings.setmodule("newscrawl.settings")
     settings.set("NEWSCRAWL_ALLOWED_HOSTS", "169.254.169.254")
     assert plan_from_arguments(settings, urls=url).explicit_urls == (url,)
+
+
+def test_an_unreachable_site_is_named_in_the_final_line(tmp_path):
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    status, log = run_crawl(f"http://127.0.0.1:{port}", "-O", "x.jsonl", "-s", "RETRY_TIMES=0", cwd=tmp_path)
+    assert status == 3
+    last = log.strip().splitlines()[-1]
+    assert f"crawl failed: http://127.0.0.1:{port} could not be reached (" in last and "ConnectionRefused" in last

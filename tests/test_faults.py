@@ -73,11 +73,15 @@ def test_every_fault_is_counted(faulty_crawl):
         "offsite_redirect": "offsite/filtered",  # Scrapy filters the redirect before any errback
         "redirect_loop": "newscrawl/request_failed/redirect_loop",
         "oversize": "newscrawl/request_failed/too_large",
+        "oversize_unannounced": "newscrawl/request_failed/too_large",
+        "gzip_bomb": "newscrawl/request_failed/too_large",
         "bad_dates": "newscrawl/dropped/missing_published_at",
         "euc_kr_declared": "newscrawl/response/charset_mismatch",
         "bad_meta_dates": "item_scraped_count",  # read from CONTENT_DATA instead: see the test below
     }
     assert set(expected) == set(FAULTS)
+    too_large = sum(1 for mode in server.faulted.values() if mode.startswith(("oversize", "gzip_bomb")))
+    assert stats["newscrawl/request_failed/too_large"] == too_large
     for fault, stat in expected.items():
         assert stats.get(stat, 0) >= 1, (fault, stat)
         assert report["stats"].get(stat, 0) >= 1, (fault, stat)  # in the health report too
@@ -87,7 +91,7 @@ def test_every_fault_is_counted(faulty_crawl):
     # article links gave nothing, and why (the stats above are in it).
     assert status == 0 and report["healthy"] is True, report["failed_checks"]
     unfetched = next(c for c in report["checks"] if c["name"] == "unfetched_ratio")
-    assert unfetched["message"].startswith("7 of 100 article pages requested gave no article")
+    assert unfetched["message"].startswith("9 of 100 article pages requested gave no article")
 
 
 @pytest.mark.parametrize("fault,field", [("euc_kr_declared", "body"), ("bad_meta_dates", "published_at")])

@@ -99,3 +99,17 @@ def test_schema_validation_drops_malformed_items_with_a_stat():
     assert stats["newscrawl/schema/errors/published_at"] == 1
     assert stats["newscrawl/schema/errors/photos.0.url"] == 1
     assert isinstance(good, Article)
+
+
+@pytest.mark.parametrize("stats, reason", [
+    ({"downloader/exception_type_count/twisted.internet.error.ConnectionRefusedError": 4}, "ConnectionRefusedError x4"),
+    ({"downloader/exception_type_count/twisted.internet.error.DNSLookupError": 3,
+      "downloader/exception_type_count/scrapy.exceptions.DownloadTimeoutError": 1},
+     "DNSLookupError x3, DownloadTimeoutError x1"),
+    ({"response_received_count": 1, "downloader/exception_type_count/x.DNSLookupError": 3}, None),  # some came back
+    ({}, None),  # nothing was asked
+])
+def test_unreachable(stats, reason):
+    from newscrawl.health import unreachable
+
+    assert unreachable(stats) == reason

@@ -178,7 +178,8 @@ def test_recovery_skips_rows_that_are_no_records_and_reads_only_the_runs_own_row
     start = feed.stat().st_size
     with feed.open("a", encoding="utf-8") as handle:
         handle.write('["not","an","object"]\n{"article_id": 5}\n{"article_id": "AEN2023", "revision": 1}\n')
-        handle.write(render([dict(ORIGINAL, revision="x")], "jsonl", ARTICLE_FIELDS))
+        handle.write(render([dict(LEAD, article_id="AEN20230419004752315", revision="x"), ORIGINAL], "jsonl",
+                            ARTICLE_FIELDS))
     with StateStore(tmp_path / "s.sqlite3") as store:
         run = store.begin_run()
         store.add_feed(run, str(feed), "jsonlines", start)
@@ -223,6 +224,15 @@ def test_export_formats_and_parquet(tmp_path):
     result = newscrawl("export", "--latest", "-o", "again.jsonl", "latest.csv", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert [json.loads(line) for line in (tmp_path / "again.jsonl").read_text().splitlines()] == [OTHER, LEAD]
+
+
+def test_export_skips_feed_lines_that_are_no_article_records(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('["not","an","object"]\n{"article_id": 5}\n' + render([ORIGINAL], "jsonl", ARTICLE_FIELDS))
+    result = newscrawl("export", str(feed), "-o", "out.jsonl", cwd=tmp_path)
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "line 1 is not a JSON object" in result.stderr and "has no valid article_id" in result.stderr
+    assert [json.loads(line)["article_id"] for line in (tmp_path / "out.jsonl").open()] == [ORIGINAL["article_id"]]
 
 
 def test_export_errors_are_one_line_and_write_nothing(tmp_path):

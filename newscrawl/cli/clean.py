@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dateutil.parser import isoparse
 
-from newscrawl.cli.common import PROG
+from newscrawl.cli.common import PROG, read_input
 
 
 def parse_reference(value: str) -> date | datetime:
@@ -25,15 +25,7 @@ def parse_reference(value: str) -> date | datetime:
 
 def _read_input(name: str) -> str:
     """The text of one input file ("-" is stdin); OSError/ValueError say what is wrong."""
-    if name == "-":
-        data = sys.stdin.buffer.read()
-    else:
-        path = Path(name)
-        if path.is_dir():
-            raise ValueError("is a directory")
-        if not path.exists():
-            raise ValueError("no such file")
-        data = path.read_bytes()
+    data = read_input(name)
     if not data.strip():
         raise ValueError("empty file")
     try:
@@ -55,6 +47,9 @@ def command_clean(args: argparse.Namespace) -> int:
             return 2
         if not Path(args.output).parent.is_dir():
             print(f"{PROG} clean: {args.output}: the output directory does not exist", file=sys.stderr)
+            return 2
+        if Path(args.output).is_dir():
+            print(f"{PROG} clean: {args.output}: is a directory; name a file", file=sys.stderr)
             return 2
     records, failed = [], 0
     for name in args.files:

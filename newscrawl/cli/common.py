@@ -2,9 +2,41 @@
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 
 PROG = "newscrawl"
+# The most an input file (a text dump, a saved page) may hold: an article page is
+# ~60-120 KB, and the crawl refuses pages over 8 MB too (DOWNLOAD_MAXSIZE).
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+
+
+def read_input(name: str, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of an input file ("-": standard input), at most `limit` of them.
+    ValueError says why it cannot be read: missing, a directory, not a regular file
+    (a FIFO or device would block or never end), too large."""
+    if name == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            mode = os.stat(name).st_mode
+        except FileNotFoundError:
+            raise ValueError("no such file") from None
+        except OSError as error:
+            raise ValueError(error.strerror or str(error)) from None
+        if stat.S_ISDIR(mode):
+            raise ValueError("is a directory")
+        if not stat.S_ISREG(mode):
+            raise ValueError("not a regular file (a pipe, device or socket); give a file or - for standard input")
+        try:
+            with open(name, "rb") as handle:
+                data = handle.read(limit + 1)
+        except OSError as error:
+            raise ValueError(error.strerror or str(error)) from None
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit // (1024 * 1024)} MB; not read")
+    return data
 
 
 def fail(command: str, message: str, status: int = 1) -> int:

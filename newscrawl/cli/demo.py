@@ -36,9 +36,29 @@ def command_demo(args: argparse.Namespace) -> int:
         status = subprocess.run(command, env=env).returncode
     finally:
         server.stop()
-    if status == 0:
-        print(f"{PROG} demo: wrote {output}", file=sys.stderr)
+    print(f"{PROG} demo: {summary(output)}", file=sys.stderr)
     return status
+
+
+def summary(output: Path) -> str:
+    """What the demo made: rows and stories in the feed, the run's health, its report."""
+    import json
+
+    from newscrawl.records import FORMAT_BY_SUFFIX, read_feed
+    from newscrawl.report import REPORT_SUFFIX
+
+    fmt = FORMAT_BY_SUFFIX.get(output.suffix.lower())
+    if not output.is_file() or fmt is None:
+        return f"no feed was written to {output}"
+    rows = list(read_feed(output, fmt))
+    stories = len({row.get("story_id") for row in rows})
+    report_path = output.with_name(output.name.rsplit(".", 1)[0] + REPORT_SUFFIX)
+    try:
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return f"wrote {output}: {len(rows)} rows, {stories} stories; no run report"
+    health = "healthy" if report.get("healthy") else "UNHEALTHY: failed checks " + ", ".join(report.get("failed_checks", []))
+    return f"wrote {output}: {len(rows)} rows, {stories} stories; {health}; report {report_path}"
 
 
 def add_parser(commands) -> None:

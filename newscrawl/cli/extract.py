@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from newscrawl.cli.common import PROG
+from newscrawl.cli.common import PROG, read_input
 
 
 def command_extract(args: argparse.Namespace) -> int:
@@ -15,9 +14,9 @@ def command_extract(args: argparse.Namespace) -> int:
     from newscrawl.processing import extract_article
 
     try:
-        data = Path(args.page).read_bytes() if args.page != "-" else sys.stdin.buffer.read()
-    except OSError as error:
-        print(f"{PROG} extract: {args.page}: {error.strerror or error}", file=sys.stderr)
+        data = read_input(args.page)
+    except ValueError as error:
+        print(f"{PROG} extract: {args.page}: {error}", file=sys.stderr)
         return 1
     article = extract_article(data, args.url or "")
     if article is None:

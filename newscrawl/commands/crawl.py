@@ -20,6 +20,7 @@ from scrapy.exceptions import UsageError
 
 from newscrawl.feedexport import CheckedFeedExporter
 from newscrawl.feeds import feed_problems
+from newscrawl.health import unreachable
 from newscrawl.incremental import StateStoreError, claim_state_store
 from newscrawl.report import RunReport
 
@@ -70,7 +71,11 @@ class Command(ScrapyCrawlCommand):
         report = self._crawler.get_extension(RunReport) if self._crawler is not None else None
         if self.exitcode == 0 and report is not None and report.failed_checks:
             names = ", ".join(check["name"] for check in report.failed_checks)
-            logger.error("crawl unhealthy: failed checks %s; report: %s", names, report.path)
+            if why := unreachable(self._crawler.stats.get_stats()):
+                logger.error("crawl failed: %s could not be reached (%s); nothing was fetched; failed checks %s; "
+                             "report: %s", self.settings.get("YONHAP_BASE_URL"), why, names, report.path)
+            else:
+                logger.error("crawl unhealthy: failed checks %s; report: %s", names, report.path)
             self.exitcode = UNHEALTHY
 
     def _create_crawler(self, spidercls):

@@ -220,6 +220,14 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
     )
 
 
+def _too_large(error: BaseException, message: str) -> bool:
+    """A response larger than DOWNLOAD_MAXSIZE: announced (Scrapy's message says so),
+    found out while arriving without a Content-Length (Scrapy cancels the download,
+    with no message), or a compressed body that would decompress past it."""
+    return ("max size" in message or "DOWNLOAD_MAXSIZE" in message
+            or type(error).__name__ in ("CancelledError", "DownloadCancelledError"))
+
+
 def _id_number(article_id: str) -> int:
     """An article id's 17 digits as one number: the spider's per-article sets hold
     these (a 100,000-item feed's ids take half the memory they would as strings)."""
@@ -560,7 +568,7 @@ class YonhapSpider(scrapy.Spider):
             cause = f"http_{error.response.status}"
         elif isinstance(error, IgnoreRequest) and "max redirections" in message:
             cause = "redirect_loop"
-        elif "max size" in message or "maxsize" in message:
+        elif _too_large(error, message):
             cause = "too_large"
         elif isinstance(error, IgnoreRequest) and "robots.txt" in message:
             cause = "robots"
