@@ -11,9 +11,9 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
 from newscrawl.incremental import IncrementalState
-from newscrawl.items import Article, article_record
+from newscrawl.items import Article
 from newscrawl.schema import schema_validator
-from newscrawl.processing import clean_story, missing_required, normalize_dateline, revision_conflict
+from newscrawl.processing import missing_required, normalize_dateline, schema_errors, story_step
 
 logger = logging.getLogger(__name__)
 
@@ -42,15 +42,10 @@ class StoryTextPipeline(_StatsPipeline):
     async def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        story = clean_story(item)
-        if story.related_removed:
-            self.stats.inc_value("newscrawl/boilerplate/related_removed", story.related_removed)
-            self.stats.inc_value("newscrawl/boilerplate/items_with_tail")
-        if story.markers_in_body:
-            # "(MORE)"/"(END)" with more story after it: kept as text, not an ending.
-            self.stats.inc_value("newscrawl/story/end_marker_in_body", story.markers_in_body)
-        if revision_conflict(item):
-            self.stats.inc_value("newscrawl/revision/prefix_mismatch")
+        counts = story_step(item)
+        for key, count in counts.items():
+            self.stats.inc_value(f"newscrawl/{key}", count)
+        if counts["revision/prefix_mismatch"]:
             logger.info("revision %s from the id, prefix %r: %s", item.revision, item.headline_prefix, item.url)
         return item
 
@@ -91,10 +86,7 @@ class SchemaValidationPipeline(_StatsPipeline):
     async def process_item(self, item):
         if not isinstance(item, Article):
             return item
-        errors = {}
-        for error in self.validator.iter_errors(article_record(item)):
-            name = ".".join(str(part) for part in error.absolute_path) or "item"
-            errors.setdefault(name, error.message if len(error.message) <= 160 else error.message[:157] + "...")
+        errors = schema_errors(item, self.validator)
         if not errors:
             return item
         for name in errors:

@@ -1,25 +1,33 @@
-"""From a page object to a finished Article, step by step (no Scrapy import).
+"""From a fetched page to a finished Article, step by step (no Scrapy import).
 
-The spider builds the raw Article from a page (`article_from_page`); the item
-pipelines run the other steps, each a thin adapter over one function here, and
-`extract_article` runs them all without Scrapy. The raw Article's `body` is the
+One code path for every way a page comes in: the crawl (the spider reads the page
+with `read_page`, the item pipelines run the other steps, each a thin adapter over
+one function here), `newscrawl reextract` over web archives and the crawl's worker
+processes (`finish_article` runs those same steps in the same order), and
+`extract_article` for one saved page. The raw Article's `body` is the
 story container's text as the page gave it (paragraphs separated by blank lines),
 still holding the note, byline, dateline, e-mails, end marker and whatever leaked in.
 """
 from __future__ import annotations
 
+import codecs
+import re
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from parsel import Selector
 
 from newscrawl.ids import canonical_url, parse_article_id
-from newscrawl.items import Article
+from newscrawl.items import Article, article_record
 from newscrawl.pages import ArticlePage, page_for
+from newscrawl.schema import schema_validator
 from newscrawl.text.dateline import parse_dateline, resolve_year
 from newscrawl.text.headline import revision_from_prefix
 from newscrawl.text.story import Story, parse_story
 
 REQUIRED_FIELDS = ("article_id", "url", "headline", "published_at", "body")
+_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
 
 
 def utc_now() -> str:
@@ -51,6 +59,64 @@ def article_from_page(page: ArticlePage, crawled_at: str | None = None) -> Artic
     )
 
 
+@dataclass
+class Reading:
+    """What a page gave: the raw Article, or the stat that says why not (`skipped`,
+    e.g. "response/truncated"); `counts`: stats to add, keys under newscrawl/;
+    `notes`: what to log (a warning each)."""
+
+    article: Article | None = None
+    skipped: str | None = None
+    counts: Counter = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+
+def body_encoding(declared: str, body: bytes) -> str:
+    """The page's encoding: UTF-8 when the body is valid UTF-8, whatever was declared
+    (the English site is UTF-8; a stray EUC-KR/CP949 label would garble every quote
+    and dash), else what was declared (header, BOM or meta, as Scrapy found it)."""
+    if codecs.lookup(declared).name == "utf-8":
+        return declared
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return declared
+    return "utf-8"
+
+
+def read_page(body: bytes, declared_encoding: str, url: str, crawled_at: str | None = None) -> Reading:
+    """The raw Article of a fetched article page, or why there is none: empty, cut off
+    part-way (no </html>: a proxy or the site stopped sending), or no article (no
+    known layout and no publish time: a challenge, consent or error page)."""
+    reading = Reading()
+    if not body.strip():
+        reading.skipped = "response/empty"
+        return reading
+    if not _HTML_END.search(body[-4096:]):
+        reading.skipped = "response/truncated"
+        return reading
+    encoding = body_encoding(declared_encoding, body)
+    if encoding != declared_encoding:
+        reading.counts["response/charset_mismatch"] += 1
+        reading.notes.append(f"declared {declared_encoding} but the body is UTF-8; read as UTF-8")
+    # A Selector of its own, never a response's cached one (a cycle through the
+    # response keeps each page's lxml tree alive until a full garbage collection).
+    page = page_for(Selector(body=body, encoding=encoding, type="html"), url)
+    if page.layout == "meta" and not page.published_at():
+        reading.skipped = "response/not_article"
+        return reading
+    reading.counts[f"layout/{page.layout}"] += 1
+    for problem in page.time_problems():
+        # Treated as missing: published_at falls back to CONTENT_DATA, modified_at to published_at.
+        reading.counts[f"time/{problem}"] += 1
+        reading.notes.append(f"{problem} publish or modify time in the page's meta tags, treated as missing")
+    if page.layout == "meta":
+        reading.counts["layout/unknown"] += 1
+        reading.notes.append("page matches no known layout, trying meta tags")
+    reading.article = article_from_page(page, crawled_at)
+    return reading
+
+
 def revision_conflict(article: Article) -> bool:
     """True when the id's version and the headline's (LEAD)/(Nth LD) tag disagree."""
     return bool(article.headline_prefix or article.revision) and revision_from_prefix(article.headline_prefix) != article.revision
@@ -70,6 +136,55 @@ def clean_story(article: Article) -> Story:
     article.end_marker = story.end_marker
     article.word_count = len(story.body.split())
     return story
+
+
+def story_step(article: Article) -> Counter:
+    """The story-text step (clean_story) with the stats it gives."""
+    story = clean_story(article)
+    counts = Counter()
+    if story.related_removed:
+        counts["boilerplate/related_removed"] += story.related_removed
+        counts["boilerplate/items_with_tail"] += 1
+    if story.markers_in_body:
+        # "(MORE)"/"(END)" with more story after it: kept as text, not an ending.
+        counts["story/end_marker_in_body"] += story.markers_in_body
+    if revision_conflict(article):
+        counts["revision/prefix_mismatch"] += 1
+    return counts
+
+
+def schema_errors(article: Article, validator) -> dict[str, str]:
+    """Field -> message for each way the record breaks the Article JSON schema."""
+    errors: dict[str, str] = {}
+    for error in validator.iter_errors(article_record(article)):
+        name = ".".join(str(part) for part in error.absolute_path) or "item"
+        errors.setdefault(name, error.message if len(error.message) <= 160 else error.message[:157] + "...")
+    return errors
+
+
+@dataclass
+class Finished:
+    """An Article through every pipeline step, or the stat that dropped it (`dropped`,
+    e.g. "dropped/missing_headline", with `detail`); `counts` as in Reading."""
+
+    article: Article | None
+    dropped: str | None = None
+    detail: str = ""
+    counts: Counter = field(default_factory=Counter)
+
+
+def finish_article(article: Article, validator) -> Finished:
+    """The item pipelines' steps, in their order (settings.ITEM_PIPELINES): story text,
+    dateline, required fields, schema. Deduplication is the caller's."""
+    counts = story_step(article)
+    counts[f"dateline/{normalize_dateline(article)}"] += 1
+    if missing := missing_required(article):
+        return Finished(None, f"dropped/missing_{missing}", counts=counts)
+    if errors := schema_errors(article, validator):
+        counts.update(f"schema/errors/{name}" for name in errors)
+        detail = "; ".join(f"{name}: {message}" for name, message in sorted(errors.items()))
+        return Finished(None, "dropped/invalid", detail, counts)
+    return Finished(article, counts=counts)
 
 
 def normalize_dateline(article: Article) -> str:
@@ -103,17 +218,12 @@ def missing_required(article: Article) -> str | None:
 
 
 def extract_article(html: str | bytes, url: str = "") -> Article | None:
-    """The finished Article of one page, without Scrapy; None if it is not an article.
-
-    Runs the same steps as a crawl's pipelines (story text, dateline, validation).
-    """
-    if not html or not html.strip():
+    """The finished Article of one page, without Scrapy; None if it is not a whole
+    article page or a step drops it. The crawl's steps (read_page, finish_article)."""
+    body = html.encode("utf-8") if isinstance(html, str) else html
+    if not body or not body.strip():
         return None
-    if isinstance(html, bytes):
-        selector = Selector(body=html, type="html", encoding="utf-8")
-    else:
-        selector = Selector(text=html, type="html")
-    article = article_from_page(page_for(selector, url))
-    clean_story(article)
-    normalize_dateline(article)
-    return None if missing_required(article) else article
+    reading = read_page(body, "utf-8", url)
+    if reading.article is None:
+        return None
+    return finish_article(reading.article, schema_validator()).article

@@ -7,6 +7,8 @@ the same rules.
 """
 from __future__ import annotations
 
+import functools
+
 from newscrawl.items import ARTICLE_FIELDS
 
 _ISO_CORE = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?[+-]\d{2}:\d{2}"  # with its UTC offset
@@ -57,8 +59,10 @@ ARTICLE_SCHEMA: dict = {
 }
 
 
+@functools.cache
 def schema_validator():
-    """A jsonschema validator for ARTICLE_SCHEMA (checked once, reused for every item)."""
+    """The jsonschema validator for ARTICLE_SCHEMA, built and checked once per process
+    (building one costs more than validating many items)."""
     from jsonschema import Draft202012Validator
 
     Draft202012Validator.check_schema(ARTICLE_SCHEMA)

@@ -20,7 +20,6 @@ holds is not requested, whichever source found it; stat newscrawl/incremental/sk
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import re
 from dataclasses import dataclass
@@ -31,7 +30,6 @@ from urllib.parse import urlsplit
 
 import scrapy
 from dateutil.parser import isoparse
-from parsel import Selector
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -42,8 +40,7 @@ from newscrawl.discovery import FeedEntries
 from newscrawl.guards import control_port_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.incremental import IncrementalState
-from newscrawl.pages import page_for
-from newscrawl.processing import article_from_page
+from newscrawl.processing import read_page
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
 from newscrawl.text.times import as_kst
 
@@ -54,7 +51,9 @@ DISCOVERY_MODES = ("rss", "sitemap", "listing")
 # holds one page's worth of article requests, not a whole backfill's (memory stays
 # flat however many pages the listings run to).
 ARTICLE_PRIORITY = 10
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# Why a fetched page gave no article (newscrawl.processing.read_page), for the log.
+_SKIPPED = {"response/empty": "empty page",
+            "response/not_article": "not an article page (challenge, consent or error page?)"}
 # An XML feed that declares entities could expand them (billion laughs) or fetch them
 # (external entities); Yonhap's feeds declare none, so such a feed is refused.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -505,11 +504,12 @@ class YonhapSpider(scrapy.Spider):
             self._inc("response/not_text")
             logger.warning("not an HTML page, skipped: %s", response.url)
             return
-        if not response.body.strip():
-            self._inc("response/empty")
-            logger.warning("empty page, skipped: %s", response.url)
-            return
-        if not _HTML_END.search(response.body[-4096:]):
+        reading = read_page(response.body, response.encoding, response.url)
+        for key, count in reading.counts.items():
+            self._inc(key, count)
+        for note in reading.notes:
+            logger.warning("%s: %s", note, response.url)
+        if reading.skipped == "response/truncated":
             # A 200 whose HTML stops part-way (a proxy or the site cut it off): fetch it
             # again; never export the story as if it were complete.
             self._inc("response/truncated")
@@ -522,24 +522,11 @@ class YonhapSpider(scrapy.Spider):
                 # A fresh meta: Scrapy's download keys must not travel to the new request.
                 yield response.request.replace(dont_filter=True, meta={"newscrawl_truncated": tries + 1})
             return
-        # Our own Selector, not response.selector: Scrapy caches that on the response and
-        # it points back at the response, a cycle that keeps each page's lxml tree (MBs
-        # of C memory) alive until a full garbage collection; peak RSS grew by 100+ MB.
-        page = page_for(Selector(body=response.body, encoding=self._body_encoding(response), type="html"), response.url)
-        if page.layout == "meta" and not page.published_at():
-            # No known layout and no publish time: a challenge, consent or error page.
-            self._inc("response/not_article")
-            logger.warning("not an article page (challenge, consent or error page?), skipped: %s", response.url)
+        if reading.skipped:
+            self._inc(reading.skipped)
+            logger.warning("%s, skipped: %s", _SKIPPED[reading.skipped], response.url)
             return
-        self._inc(f"layout/{page.layout}")
-        for problem in page.time_problems():
-            # Treated as missing: published_at falls back to CONTENT_DATA, modified_at to published_at.
-            self._inc(f"time/{problem}")
-            logger.warning("%s publish or modify time in the page's meta tags, treated as missing: %s", problem, response.url)
-        if page.layout == "meta":
-            self._inc("layout/unknown")
-            logger.warning("page matches no known layout, trying meta tags: %s", response.url)
-        article = article_from_page(page)
+        article = reading.article
         if source != "explicit" and article.published_at:
             day = datetime.fromisoformat(article.published_at).date()
             if not self._in_window(day):
@@ -576,18 +563,3 @@ class YonhapSpider(scrapy.Spider):
             cause = type(error).__name__
         self._inc(f"request_failed/{cause}")
         logger.warning("no article from %s: %s (%s)", failure.request.url, cause, message[:200])
-
-    def _body_encoding(self, response) -> str:
-        """The page's encoding: UTF-8 when the body is valid UTF-8, whatever the header
-        declares (the English site is UTF-8; a stray EUC-KR/CP949 label would garble
-        every quote and dash), else what Scrapy chose from header, BOM and meta."""
-        declared = response.encoding
-        if codecs.lookup(declared).name == "utf-8":
-            return declared
-        try:
-            response.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return declared
-        self._inc("response/charset_mismatch")
-        logger.info("declared %s but the body is UTF-8; read as UTF-8: %s", declared, response.url)
-        return "utf-8"
