@@ -23,7 +23,7 @@ from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 
 logger = logging.getLogger(__name__)
 
-# Sent with item=... once an item's row is in every feed of the run.
+# Sent with item=..., response=... once an item's row is in every feed of the run.
 item_exported = object()
 FEED_FAILED = "feed_failed"
 
@@ -33,7 +33,7 @@ class CheckedFeedExporter(FeedExporter):
         super().__init__(crawler)
         self.failed: dict[str, str] = {}  # feed URI -> what went wrong
 
-    def item_scraped(self, item, spider) -> None:
+    def item_scraped(self, item, spider, response=None) -> None:
         slots, whole = [], True
         for slot in self.slots:
             if slot.uri in self.failed:
@@ -53,7 +53,7 @@ class CheckedFeedExporter(FeedExporter):
         if not whole:
             self.crawler.stats.inc_value("newscrawl/feeds/items_not_whole")
         else:
-            self.crawler.signals.send_catch_log(item_exported, item=item, spider=spider)
+            self.crawler.signals.send_catch_log(item_exported, item=item, response=response, spider=spider)
 
     def fail(self, uri: str, error: BaseException | str) -> None:
         """Mark a feed as failed (once), say so, and stop the crawl."""

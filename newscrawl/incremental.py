@@ -34,6 +34,7 @@ from newscrawl.feedexport import CheckedFeedExporter, item_exported
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
+from newscrawl.warc.extension import META_KEY as WARC_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -146,11 +147,13 @@ class IncrementalState:
             logger.warning("no feed configured: exported articles are not recorded in the state store")
         logger.info("state store %s: %d article versions exported before", self.store.path, self.known_at_start)
 
-    def item_exported(self, item, spider):
-        """An item whose row is in every feed of the run (newscrawl.feedexport)."""
+    def item_exported(self, item, spider, response=None):
+        """An item whose row is in every feed of the run (newscrawl.feedexport), with
+        where its page is archived (newscrawl.warc) when it is."""
         if self.read_only or not isinstance(item, Article):
             return
-        self.pending.append(article_record(item))
+        location = response.meta.get(WARC_META_KEY) if response is not None else None
+        self.pending.append((article_record(item), location))
         if self.durable and len(self.pending) >= self.batch_size:
             self._commit()
 
@@ -185,7 +188,8 @@ class IncrementalState:
                 self.stats.inc_value("newscrawl/incremental/not_recorded", len(self.pending))
                 self.pending.clear()
                 return
-        new = self.store.record(self.pending, self.run_id)
+        new = self.store.record((record for record, _ in self.pending), self.run_id,
+                                locations={r["article_id"]: where for r, where in self.pending if where})
         self.stats.inc_value("newscrawl/incremental/recorded", new)
         self.pending.clear()
 

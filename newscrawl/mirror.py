@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -193,11 +194,28 @@ def build_site(articles: list[MirrorArticle], disallowed_ids: Iterable[str] = ()
     return site
 
 
+def _zstd(body: bytes) -> bytes:
+    try:
+        from compression import zstd
+    except ImportError:
+        from backports import zstd
+    return zstd.compress(body)
+
+
+def _brotli(body: bytes) -> bytes:
+    import brotli
+
+    return brotli.compress(body)
+
+
+_COMPRESSORS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": _brotli, "zstd": _zstd}
+
+
 # -- faults ---------------------------------------------------------------------------
 # Transient faults spoil the first `times` responses of a path, then it is served
 # normally; permanent ones spoil every response. docs/reliability.md says what the
 # crawler does with each.
-TRANSIENT_FAULTS = ("http_500", "http_502", "http_503", "throttle_429", "slow", "reset", "truncated_html")
+TRANSIENT_FAULTS = ("http_500", "http_502", "http_503", "throttle_429", "slow", "reset", "truncated_html", "moved_once")
 PERMANENT_FAULTS = ("not_found_404", "gone_410", "challenge", "empty_body", "offsite_redirect", "redirect_loop",
                     "oversize", "oversize_unannounced", "gzip_bomb", "bad_dates")
 # The page can still be read right: its HTTP header says EUC-KR for a UTF-8 body, or
@@ -252,8 +270,11 @@ class MirrorServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0, article_delay: float = 0.0,
-                 faults: FaultPlan | None = None):
+                 faults: FaultPlan | None = None, codings: tuple[str, ...] = ()):
         self.site = site
+        # Content codings to answer with, in turn, where the request accepts them
+        # (the live site compresses; an archive must keep the body as it came).
+        self.codings = codings
         self.article_delay = article_delay
         self.plan = faults or FaultPlan()
         self.faulted = self.plan.assign(site)
@@ -304,7 +325,19 @@ class _Handler(BaseHTTPRequestHandler):
                 asked = self.server._throttled_at.get(path)
             if asked is not None and time.monotonic() - asked < plan.retry_after:
                 self.server.early_retries.append(path)
+        coding = self._coding(path)
+        if coding and status == 200:
+            self._send(status, content_type, _COMPRESSORS[coding](body), {"Content-Encoding": coding, "Vary": "Accept-Encoding"})
+            return
         self._send(status, content_type, body)
+
+    def _coding(self, path: str) -> str | None:
+        """The coding this path is sent with: the server's codings in turn by path, if accepted."""
+        if not self.server.codings:
+            return None
+        accepted = {part.split(";")[0].strip() for part in (self.headers.get("Accept-Encoding") or "").split(",")}
+        coding = self.server.codings[sum(path.encode()) % len(self.server.codings)]
+        return coding if coding in accepted else None
 
     def _send(self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
@@ -348,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, html_type, b"")
         elif fault == "offsite_redirect":
             self._send(302, "text/plain", b"", {"Location": f"http://offsite.example{path}"})
+        elif fault == "moved_once":  # a redirect hop on the same site, then the page
+            self._send(301, "text/plain", b"", {"Location": f"{path}?hop=1"})
         elif fault == "redirect_loop":
             self._send(302, "text/plain", b"", {"Location": f"{path}?loop={self.server.requests[path]}"})
         elif fault == "oversize":

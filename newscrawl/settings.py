@@ -41,7 +41,13 @@ EXTENSIONS = {
     # After the monitors (their checks go into it); writes one JSON per run by the feed.
     "newscrawl.report.RunReport": 900,
     "newscrawl.report.ProgressLog": 950,
+    "newscrawl.warc.extension.WarcArchive": 400,
 }
+# Every downloaded response, as it came, into WARC files (newscrawl.warc, docs/archive.md).
+NEWSCRAWL_WARC_ENABLED = True
+NEWSCRAWL_WARC_DIR = ""  # default: <NEWSCRAWL_DATA_DIR>/warc
+NEWSCRAWL_WARC_MAX_SIZE = 1024 ** 3  # bytes a file; then the next one
+NEWSCRAWL_WARC_PREFIX = "newscrawl"
 # A progress line (day reached, share done, articles, rate, ETA) every so many seconds.
 NEWSCRAWL_PROGRESS_INTERVAL = 300
 NEWSCRAWL_REPORT_ENABLED = True
@@ -105,6 +111,14 @@ NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 30.0
 NEWSCRAWL_RETRY_AFTER_MAX = 120.0
 COOKIES_ENABLED = False
+# Scrapy asks for br and zstd too; web-archive tools (warcio, and the players built on
+# it) cannot read those bodies, so the archive would hold pages no other tool can
+# open. gzip and deflate save as much on HTML. (newscrawl's own reader takes all four.)
+DEFAULT_REQUEST_HEADERS = {
+    "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+    "Accept-Language": "en",
+    "Accept-Encoding": "gzip, deflate",
+}
 # A JOBDIR left by a killed crawl is not trusted (newscrawl.dupefilter, docs/running.md).
 DUPEFILTER_CLASS = "newscrawl.dupefilter.JobdirDupeFilter"
 

@@ -31,7 +31,7 @@ from typing import Callable, Iterable, Iterator
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE articles (
     article_id   TEXT PRIMARY KEY,
@@ -62,6 +62,10 @@ _MIGRATIONS = {
     # Where each run started writing its feed file: recovery reads only that run's rows
     # of a feed appended to by many runs.
     2: "ALTER TABLE run_feeds ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;",
+    # Where each exported version's page is archived (newscrawl.warc): the WARC file,
+    # the response record's offset and length. Empty when it was not archived.
+    3: "ALTER TABLE articles ADD COLUMN warc_path TEXT; ALTER TABLE articles ADD COLUMN warc_offset INTEGER; "
+       "ALTER TABLE articles ADD COLUMN warc_length INTEGER;",
 }
 _TABLES = {"articles", "runs", "run_feeds"}
 # Not part of the content: it changes on every fetch.
@@ -202,6 +206,12 @@ class StateStore:
             db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
         return db
 
+    version = SCHEMA_VERSION  # of the store as opened (read-only opening does not migrate)
+
+    def _archive_columns(self) -> str:
+        """The archive-location columns, or NULLs for a store from before them."""
+        return "warc_path, warc_offset, warc_length" if self.version >= 3 else "NULL, NULL, NULL"
+
     def _prepare(self, existed: bool) -> None:
         db = self.db
         if existed:
@@ -217,8 +227,9 @@ class StateStore:
                 )
             if version == 0 or not _TABLES <= tables:
                 raise _corrupt(self.path, "it holds no newscrawl tables")
+            self.version = version
             if self.read_only:
-                return
+                return  # an older store is read as it is (see _archive_columns)
             self._migrate(version)
         # WAL: readers (newscrawl export) do not block the crawl; FULL: a commit is on disk.
         db.execute("PRAGMA journal_mode = WAL")
@@ -234,6 +245,7 @@ class StateStore:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             self.db.executescript(f"BEGIN;\n{_MIGRATIONS[target]}\nPRAGMA user_version = {target};\nCOMMIT;")
             logger.info("state store %s: schema migrated to version %d", self.path, target)
+        self.version = SCHEMA_VERSION
 
     @classmethod
     def claim(cls, path: str | os.PathLike) -> _ProcessLock:
@@ -257,23 +269,32 @@ class StateStore:
     def is_exported(self, article_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM articles WHERE article_id = ?", (article_id,)).fetchone() is not None
 
+    def archived_at(self, article_id: str) -> tuple[str, int, int] | None:
+        """Where the exported version's page is archived (WARC path, offset, length)."""
+        row = self.db.execute(f"SELECT {self._archive_columns()} FROM articles WHERE article_id = ?",
+                              (article_id,)).fetchone()
+        return tuple(row) if row and row[0] else None
+
     def count(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles").fetchone()[0]
 
-    def records(self, latest: bool = False) -> Iterator[dict]:
+    def records(self, latest: bool = False, with_locations: bool = False) -> Iterator:
         """Every exported record, or with latest=True one per story: its highest
         revision (ties: the later published_at, then the greater article_id).
-        Ordered by published_at, then story_id."""
+        Ordered by published_at, then story_id. with_locations=True yields
+        (record, (warc path, offset, length) or None) pairs."""
+        columns = f"record, {self._archive_columns()}"
         if latest:
             query = (
-                "SELECT record FROM (SELECT record, published_at, story_id, row_number() OVER ("
+                f"SELECT {columns} FROM (SELECT *, row_number() OVER ("
                 " PARTITION BY story_id ORDER BY revision DESC, published_at DESC, article_id DESC) AS rank"
                 " FROM articles) WHERE rank = 1 ORDER BY published_at, story_id"
             )
         else:
-            query = "SELECT record FROM articles ORDER BY published_at, story_id, revision, article_id"
-        for (blob,) in self.db.execute(query):
-            yield json.loads(zlib.decompress(blob))
+            query = f"SELECT {columns} FROM articles ORDER BY published_at, story_id, revision, article_id"
+        for blob, path, offset, length in self.db.execute(query):
+            record = json.loads(zlib.decompress(blob))
+            yield (record, (path, offset, length) if path else None) if with_locations else record
 
     # -- runs and feeds ------------------------------------------------------------
     def begin_run(self) -> int:
@@ -306,9 +327,11 @@ class StateStore:
         return recovered
 
     # -- writing -------------------------------------------------------------------
-    def record(self, records: Iterable[dict], run_id: int | None = None) -> int:
+    def record(self, records: Iterable[dict], run_id: int | None = None, locations: dict | None = None) -> int:
         """Store exported records in one transaction; returns how many article ids
-        were new. A record already stored is updated (content, last_seen)."""
+        were new. A record already stored is updated (content, last_seen).
+        `locations`: article_id -> where its page is archived (path, offset, length)."""
+        locations = locations or {}
         now = utc_now()
         new = 0
         self.db.execute("BEGIN IMMEDIATE")
@@ -328,6 +351,9 @@ class StateStore:
                         "INSERT INTO articles (story_id, revision, content_hash, published_at, last_seen, record,"
                         " article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
                     new += 1
+                if where := locations.get(article_id):
+                    self.db.execute("UPDATE articles SET warc_path = ?, warc_offset = ?, warc_length = ?"
+                                    " WHERE article_id = ?", (str(where[0]), where[1], where[2], article_id))
             if run_id is not None:
                 self.db.execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))
             self.db.execute("COMMIT")

@@ -66,6 +66,7 @@ def test_every_fault_is_counted(faulty_crawl):
         "slow": "retry/reason_count/scrapy.exceptions.DownloadTimeoutError",
         "reset": "retry/reason_count/scrapy.exceptions.ResponseDataLossError",
         "truncated_html": "newscrawl/response/truncated",
+        "moved_once": "downloader/response_status_count/301",
         "not_found_404": "newscrawl/request_failed/http_404",
         "gone_410": "newscrawl/request_failed/http_410",
         "challenge": "newscrawl/response/not_article",

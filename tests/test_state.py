@@ -122,17 +122,21 @@ def test_a_claimed_store_is_shared_within_the_process_only(tmp_path):
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
+    """Version 1 (before feed offsets and archive locations) to the current one."""
     path = tmp_path / "s.sqlite3"
     with StateStore(path) as store:
         store.record([ORIGINAL], store.begin_run())
         store.db.executescript("CREATE TABLE f (run_id, path, format); INSERT INTO f SELECT run_id, path, format "
                                "FROM run_feeds; DROP TABLE run_feeds; ALTER TABLE f RENAME TO run_feeds; "
-                               "PRAGMA user_version = 1;")
+                               "ALTER TABLE articles DROP COLUMN warc_path; ALTER TABLE articles DROP COLUMN warc_offset; "
+                               "ALTER TABLE articles DROP COLUMN warc_length; PRAGMA user_version = 1;")
     with StateStore(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         store.add_feed(1, "x.jsonl", "jsonlines", 10)
         assert store.unfinished_feeds() == [FeedFile(1, "x.jsonl", "jsonlines", 10)]
         assert store.count() == 1
+        store.record([ORIGINAL], locations={ORIGINAL["article_id"]: ("a.warc.gz", 100, 2000)})
+        assert store.archived_at(ORIGINAL["article_id"]) == ("a.warc.gz", 100, 2000)
 
 
 def cut(text: str, marker: str) -> str:

@@ -1,0 +1,50 @@
+"""`newscrawl page`: an exported article's page, as it was archived when it was crawled."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from newscrawl.cli.common import fail
+
+
+def command_page(args: argparse.Namespace) -> int:
+    from newscrawl.settings import NEWSCRAWL_STATE_PATH
+    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.warc.reader import capture_at
+
+    state = args.state or NEWSCRAWL_STATE_PATH
+    try:
+        with StateStore(state, read_only=True) as store:
+            exported = store.is_exported(args.article_id)
+            where = store.archived_at(args.article_id)
+    except StateStoreError as error:
+        return fail("page", str(error))
+    if not exported:
+        return fail("page", f"{args.article_id} was not exported (state store {state})")
+    if where is None:
+        return fail("page", f"{args.article_id} was exported without its page archived (NEWSCRAWL_WARC_ENABLED off?)")
+    try:
+        capture = capture_at(*where)
+        body = capture.decoded_body()
+    except (OSError, ValueError) as error:
+        return fail("page", f"{args.article_id}: archived in {where[0]} at offset {where[1]}, which cannot be read: {error}")
+    if args.headers:
+        print(f"{capture.url}\nWARC-Date: {capture.date}\nWARC file: {where[0]} offset {where[1]} length {where[2]}\n"
+              f"HTTP {capture.status}\n" + "".join(f"{name}: {value}\n" for name, value in capture.headers), file=sys.stderr)
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()
+    return 0
+
+
+def add_parser(commands) -> None:
+    page = commands.add_parser(
+        "page",
+        help="print an exported article's archived page (provenance of a row)",
+        description="Print the HTML of the page an exported article version was extracted from, as it was "
+        "archived (WARC) when it was crawled; --headers adds the capture's URL, date, WARC location and HTTP "
+        "headers on stderr.",
+    )
+    page.add_argument("article_id", metavar="AEN...", help="an exported article_id")
+    page.add_argument("--state", metavar="PATH", help="state store (default as newscrawl export)")
+    page.add_argument("--headers", action="store_true", help="also print where and when it was captured, on stderr")
+    page.set_defaults(handler=command_page)

@@ -1,0 +1,105 @@
+"""`newscrawl reextract`: rebuild article feeds from web archives, without the network."""
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from newscrawl.cli.common import PROG, fail
+
+
+def command_reextract(args: argparse.Namespace) -> int:
+    from newscrawl.export import export_format, write_export
+    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.warc.rebuild import default_processes, rebuild
+    from newscrawl.warc.reader import warc_files
+
+    try:
+        export_format(args.output)
+    except ValueError as error:
+        return fail("reextract", str(error), 2)
+    if not Path(args.output).absolute().parent.is_dir():
+        return fail("reextract", f"{args.output}: the output directory does not exist", 2)
+    processes = args.processes or default_processes()
+    if processes < 1:
+        return fail("reextract", "--processes takes a whole number of at least 1", 2)
+    files, missing = warc_files(args.paths)
+    for path in missing:
+        fail("reextract", f"{path}: no such file or directory")
+    if not files:
+        return fail("reextract", "no WARC files (.warc, .warc.gz) among the paths given", 1 if missing else 2)
+
+    total = sum(Path(path).stat().st_size for path in files)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="newscrawl-reextract-") as scratch_dir, \
+            StateStore(Path(scratch_dir, "rebuild.sqlite3"), lock=False) as scratch, \
+            _progress_bar(total) as bar:
+        result = rebuild(files, processes, scratch, progress=bar.update)
+        bar.close()
+        seconds = time.monotonic() - started
+        for message in result.damaged:
+            print(f"{PROG} reextract: {message}", file=sys.stderr)
+        if result.articles == 0:
+            print(_summary(result, seconds, processes), file=sys.stderr)
+            return fail("reextract", f"no Yonhap article in the archives; {args.output} not written")
+        try:
+            count = write_export(args.output, scratch.records(latest=args.latest), not args.no_formula_guard)
+        except ValueError as error:
+            return fail("reextract", str(error), 2)
+        print(_summary(result, seconds, processes), file=sys.stderr)
+        what = "stories (latest revision of each)" if args.latest else "article versions"
+        print(f"{PROG} reextract: {count} {what} -> {args.output}", file=sys.stderr)
+        if args.update_store:
+            from newscrawl.settings import NEWSCRAWL_STATE_PATH
+
+            state = args.state or NEWSCRAWL_STATE_PATH
+            try:
+                with StateStore(state) as store:
+                    rows = list(scratch.records(with_locations=True))
+                    new = store.record((record for record, _ in rows),
+                                       locations={r["article_id"]: where for r, where in rows if where})
+            except StateStoreError as error:
+                return fail("reextract", f"{error}; the state store was not updated")
+            print(f"{PROG} reextract: state store {state}: {len(rows)} article versions written "
+                  f"({new} new, {len(rows) - new} replaced)", file=sys.stderr)
+    return 1 if result.damaged or missing else 0
+
+
+def _summary(result, seconds: float, processes: int) -> str:
+    dropped = {k: v for k, v in result.outcomes.items() if k not in ("exported", "older_capture")}
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none"
+    rate = result.pages / seconds if seconds > 0 else 0.0
+    return (f"{PROG} reextract: {result.files} files, {result.records} records, {result.pages} Yonhap pages, "
+            f"{result.articles} articles; dropped: {reasons}; {rate:.0f} pages/s with {processes} process(es)")
+
+
+def _progress_bar(total: int):
+    """tqdm's bar with an ETA over the bytes of the archives, on a terminal only."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="B", unit_scale=True, desc="reading archives", file=sys.stderr,
+                disable=not sys.stderr.isatty(), leave=False)
+
+
+def add_parser(commands) -> None:
+    reextract = commands.add_parser(
+        "reextract",
+        help="rebuild article feeds from WARC files (this crawler's, wget's, CC-NEWS) without the network",
+        description="Read WARC files (or directories of them), take every 200 response whose URL has a "
+        "/view/AEN... path on any host, and run the crawl's extraction and pipeline steps on it. One row "
+        "per article version (the newest capture wins). Exit 1 if a file is damaged or missing (the rest "
+        "is still used), 2 for bad options.",
+    )
+    reextract.add_argument("paths", nargs="+", metavar="PATH", help="WARC files (.warc, .warc.gz) or directories of them")
+    reextract.add_argument("-o", "--output", required=True, metavar="OUT",
+                           help="output file: .csv, .jsonl, .json or .parquet (as newscrawl export)")
+    reextract.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
+    reextract.add_argument("--processes", type=int, metavar="N",
+                           help="worker processes for extraction (default: the machine's cores)")
+    reextract.add_argument("--update-store", action="store_true",
+                           help="also write the rebuilt records into the state store, so newscrawl export gives them")
+    reextract.add_argument("--state", metavar="PATH", help="the state store for --update-store (default as newscrawl export)")
+    reextract.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")
+    reextract.set_defaults(handler=command_reextract)

@@ -1,0 +1,87 @@
+"""The crawl's web archive: every downloaded response, as it came, into WARC files.
+
+Settings: NEWSCRAWL_WARC_ENABLED (default True), NEWSCRAWL_WARC_DIR (default
+<NEWSCRAWL_DATA_DIR>/warc), NEWSCRAWL_WARC_MAX_SIZE (bytes a file, then the next),
+NEWSCRAWL_WARC_PREFIX (file names). Stats under newscrawl/warc/.
+
+Written on `response_downloaded`, where the body is still content-encoded as it came
+over the wire and every redirect hop and retry passes: articles, feeds, sitemaps,
+listings, robots.txt. Scrapy keeps no raw status line, so the record's is
+`HTTP/1.1 <code> <reason>`; Transfer-Encoding is dropped (the body is de-chunked).
+The response record's location goes into the request's meta (`newscrawl_warc`), so
+the state store can say where each exported version's page is archived.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+
+import newscrawl
+from newscrawl.warc.writer import ArchiveWriter, seal_open_files
+
+logger = logging.getLogger(__name__)
+
+META_KEY = "newscrawl_warc"
+
+
+def _header_pairs(headers) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]
+
+
+class WarcArchive:
+    def __init__(self, crawler, directory: Path, prefix: str, max_size: int):
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.directory = directory
+        settings = crawler.settings
+        self.writer = ArchiveWriter(directory, prefix, max_size, info={
+            "software": f"newscrawl/{newscrawl.__version__} (Scrapy, warcio)",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+            "http-header-user-agent": settings.get("USER_AGENT"),
+            "description": f"newscrawl crawl of {settings.get('YONHAP_BASE_URL')}",
+        })
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        settings = crawler.settings
+        if not settings.getbool("NEWSCRAWL_WARC_ENABLED", True):
+            raise NotConfigured  # switched off on purpose
+        directory = Path(settings.get("NEWSCRAWL_WARC_DIR") or Path(settings.get("NEWSCRAWL_DATA_DIR", "data"), "warc"))
+        extension = cls(crawler, directory.absolute(), settings.get("NEWSCRAWL_WARC_PREFIX", "newscrawl"),
+                        settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3))
+        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
+        crawler.signals.connect(extension.response_downloaded, signals.response_downloaded)
+        crawler.signals.connect(extension.spider_closed, signals.spider_closed)
+        return extension
+
+    def spider_opened(self, spider):
+        for path, cut in seal_open_files(self.directory):
+            self.stats.inc_value("newscrawl/warc/sealed_files")
+            logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record "
+                           "removed", path, cut)
+
+    def response_downloaded(self, response, request, spider):
+        try:
+            location = self.writer.write_exchange(
+                response.url, request.method, _header_pairs(request.headers), response.status,
+                _header_pairs(response.headers), response.body,
+                str(response.ip_address) if response.ip_address else None)
+        except OSError as error:
+            # The archive is a record, not the product: the crawl goes on without it.
+            self.stats.inc_value("newscrawl/warc/write_errors")
+            logger.error("WARC archive %s cannot be written (%s): %s not archived", self.directory, error, response.url)
+            return
+        request.meta[META_KEY] = location
+        self.stats.inc_value("newscrawl/warc/records", 2)
+        self.stats.inc_value("newscrawl/warc/responses")
+
+    def spider_closed(self, spider):
+        self.writer.close()
+        for path in self.writer.files_written:
+            logger.info("WARC file: %s", path)
+        self.stats.set_value("newscrawl/warc/files", len(self.writer.files_written))

@@ -1,0 +1,194 @@
+"""Reading captures back from WARC files written by any tool (no Scrapy import).
+
+Real archives differ from ours: GNU wget writes `WARC-Target-URI: <http://...>` in
+angle brackets, CC-NEWS files mix thousands of sites, records may be revisits,
+requests or metadata, bodies may still be chunked, and a status line may read
+`HTTP/2 200`, which warcio's HTTP parser refuses. So records are read with warcio
+without its HTTP parsing, and the HTTP block is parsed here, leniently.
+
+`Captures(path)` yields each HTTP response record as a Capture (URL, WARC-Date,
+status, headers, body as stored); `Capture.decoded_body` undoes Content-Encoding.
+Damage (a cut-off or corrupt gzip member, garbage) ends the file there: the reader
+keeps what came before and says where (`damage`); a file that is no WARC at all
+says so (`not_warc`).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import ChunkedDataReader
+
+from newscrawl.warc.decode import content_encodings, decode_body
+
+_STATUS = re.compile(rb"^HTTP/\S+\s+(\d{3})")
+
+
+@dataclass
+class Capture:
+    path: str
+    offset: int  # of the response record in the file
+    length: int
+    url: str
+    date: str  # WARC-Date, ISO 8601 UTC
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes  # as stored: de-chunked, still content-encoded
+
+    def header(self, name: str) -> list[str]:
+        wanted = name.lower()
+        return [value for key, value in self.headers if key.lower() == wanted]
+
+    def decoded_body(self, max_size: int = 0) -> bytes:
+        return decode_body(self.body, content_encodings(self.header("Content-Encoding")), max_size)
+
+
+def _begins_with_warc(path: str | os.PathLike) -> bool:
+    """True if the file (gzipped or not) starts with a WARC record's version line.
+    warcio would read many other texts as ARC records."""
+    with open(path, "rb") as handle:
+        head = handle.read(512)
+    if head[:2] == b"\x1f\x8b":
+        try:
+            head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+        except zlib.error:
+            return False
+    return head.lstrip(b"\r\n").startswith(b"WARC/")
+
+
+def _read_block(stream, keep: bool) -> tuple[bytes, int]:
+    """A record's block (kept only if wanted: other sites' videos need not be in
+    memory) and its size."""
+    parts, size = [], 0
+    while chunk := stream.read(1024 * 1024):
+        size += len(chunk)
+        if keep:
+            parts.append(chunk)
+    return b"".join(parts), size
+
+
+def target_uri(value: str | None) -> str:
+    """A WARC-Target-URI, without the angle brackets GNU wget writes around it."""
+    value = (value or "").strip()
+    return value[1:-1].strip() if value.startswith("<") and value.endswith(">") else value
+
+
+def parse_http_block(block: bytes) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    """(status, headers, body) of an HTTP response block; None if it is not one."""
+    end = block.find(b"\r\n\r\n")
+    separator = 4
+    if end < 0:
+        end, separator = block.find(b"\n\n"), 2
+    if end < 0:
+        end, separator = len(block), 0
+    head = block[:end].split(b"\n")
+    match = _STATUS.match(head[0].strip()) if head else None
+    if not match:
+        return None
+    headers = []
+    for line in head[1:]:
+        name, colon, value = line.decode("latin-1").strip().partition(":")
+        if colon and name.strip():
+            headers.append((name.strip(), value.strip()))
+    body = block[end + separator:]
+    if any(k.lower() == "transfer-encoding" and "chunked" in v.lower() for k, v in headers):
+        body = ChunkedDataReader(io.BytesIO(body)).read()
+    return int(match.group(1)), headers, body
+
+
+@dataclass
+class Captures:
+    """The HTTP response records of one WARC file, as Captures, streamed."""
+
+    path: str | os.PathLike
+    records: int = field(default=0, init=False)  # WARC records read, of every type
+    damage: str | None = field(default=None, init=False)  # "offset N: what went wrong"
+    not_warc: bool = field(default=False, init=False)
+    bytes_read: int = field(default=0, init=False)  # of the file, so far
+
+    def __iter__(self) -> Iterator[Capture]:
+        if not _begins_with_warc(self.path):
+            self.not_warc = True
+            self.damage = "offset 0: it does not begin with a WARC record"
+            self.bytes_read = os.path.getsize(self.path)
+            return
+        with open(self.path, "rb") as handle:
+            iterator = ArchiveIterator(handle, no_record_parse=True, check_digests=False)
+            records = iter(iterator)
+            position = 0
+            # warcio writes what it finds wrong to stderr itself: caught, and made part
+            # of the one line that reports the damage.
+            complaints = io.StringIO()
+            try:
+                while True:
+                    with contextlib.redirect_stderr(complaints):
+                        record = next(records, None)
+                        if record is None:
+                            size = os.path.getsize(self.path)
+                            if position < size:  # what follows the last whole record is none
+                                raise ValueError(f"{size - position} bytes at the end are no whole record")
+                            break
+                        self.records += 1
+                        # The block first: asking warcio for the offset reads the record to its end.
+                        wanted = record.rec_type == "response" and record.format == "warc"
+                        block, size = _read_block(record.raw_stream, keep=wanted)
+                        if complaints.getvalue() or (record.length is not None and size < record.length):
+                            said = " ".join(complaints.getvalue().split())
+                            raise ValueError(f"record cut off or corrupt: {size} of its {record.length} bytes read"
+                                             + (f" ({said})" if said else ""))
+                        iterator.read_to_end(record)
+                        offset, length = iterator.get_record_offset(), iterator.get_record_length()
+                    position = offset + length
+                    self.bytes_read = handle.tell()
+                    parsed = parse_http_block(block) if wanted else None
+                    if parsed is not None:
+                        headers = record.rec_headers
+                        yield Capture(str(self.path), offset, length, target_uri(headers.get_header("WARC-Target-URI")),
+                                      headers.get_header("WARC-Date") or "", *parsed)
+            except Exception as error:  # noqa: BLE001 - any damage ends this file's records here
+                message = " ".join(str(error).split())[:200] or type(error).__name__
+                if self.records <= 1 and position == 0:
+                    self.not_warc = True
+                self.damage = f"offset {position}: {message}"
+            self.bytes_read = os.path.getsize(self.path)
+
+
+def warc_files(paths: list[str | os.PathLike]) -> tuple[list[str], list[str]]:
+    """The WARC files among `paths` (files as given; directories searched for *.warc
+    and *.warc.gz), and the paths that do not exist."""
+    found, missing = [], []
+    for path in map(str, paths):
+        if os.path.isdir(path):
+            for root, _, names in sorted(os.walk(path)):
+                found += [os.path.join(root, name) for name in sorted(names) if name.endswith((".warc", ".warc.gz"))]
+        elif os.path.isfile(path):
+            found.append(path)
+        else:
+            missing.append(path)
+    return found, missing
+
+
+def capture_at(path: str, offset: int, length: int) -> Capture:
+    """The response record at `offset` in a WARC file (one this crawler wrote: if the
+    crawl is still running or was killed, the file still has its `.open` name)."""
+    from newscrawl.warc.writer import OPEN_SUFFIX
+
+    name = path if os.path.exists(path) or not os.path.exists(path + OPEN_SUFFIX) else path + OPEN_SUFFIX
+    with open(name, "rb") as handle:
+        handle.seek(offset)
+        data = handle.read(length)
+    slice_path = f"{name}@{offset}"
+    for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True, check_digests=False):
+        parsed = parse_http_block(record.raw_stream.read()) if record.rec_type == "response" else None
+        if parsed is None:
+            break
+        headers = record.rec_headers
+        return Capture(slice_path, offset, length, target_uri(headers.get_header("WARC-Target-URI")),
+                       headers.get_header("WARC-Date") or "", *parsed)
+    raise ValueError("no HTTP response record there")

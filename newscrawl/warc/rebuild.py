@@ -1,0 +1,187 @@
+"""Rebuilding articles from web archives (`newscrawl reextract`), with no network.
+
+Every 200 response whose URL has a `/view/AEN...` path, on any host (the live site,
+m-en, a mirror, an archive's copy), goes through exactly the crawl's steps:
+`processing.read_page` then `processing.finish_article` (schema validation included),
+with the capture's WARC-Date as crawled_at. Reading the archives (warcio, in this
+process) streams; decoding and extraction run in worker processes, a bounded number
+of captures in flight, so memory stays flat however large the archives are.
+(No Scrapy import here; the worker builds Scrapy's response only to find the page's
+declared encoding the way the crawl does.)
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Callable, Iterable, Iterator
+
+from newscrawl.ids import article_id_from_url
+from newscrawl.state import StateStore
+from newscrawl.warc.reader import Capture, Captures
+
+# A body larger than this once decoded is refused, as the crawl's DOWNLOAD_MAXSIZE does.
+MAX_BODY_BYTES = 8 * 1024 * 1024
+BATCH = 16  # captures handed to a worker at a time
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a worker needs of one capture (picklable, small)."""
+
+    url: str
+    date: str  # crawled_at: the capture's WARC-Date as ISO 8601 UTC
+    headers: tuple[tuple[str, str], ...]
+    body: bytes  # as stored: still content-encoded
+    location: tuple[str, int, int]  # WARC path, offset, length
+
+
+@dataclass
+class Extracted:
+    """A worker's answer for one page: the record, or the stat that says why not."""
+
+    record: dict | None
+    outcome: str  # "exported" or e.g. "dropped/missing_body", "response/not_article", "too_large"
+    counts: Counter
+    location: tuple[str, int, int]
+
+
+def crawled_at(warc_date: str) -> str:
+    """A WARC-Date (`2026-11-28T03:20:05.123456Z`) as the crawl writes crawled_at."""
+    try:
+        moment = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def extract_page(page: Page) -> Extracted:
+    """One capture through the crawl's steps (runs in a worker process)."""
+    from scrapy.http import HtmlResponse
+
+    from newscrawl.items import article_record
+    from newscrawl.processing import finish_article, read_page
+    from newscrawl.schema import schema_validator
+    from newscrawl.warc.decode import TooLarge, content_encodings, decode_body
+
+    codings = content_encodings([v for k, v in page.headers if k.lower() == "content-encoding"])
+    try:
+        body = decode_body(page.body, codings, MAX_BODY_BYTES)
+    except TooLarge:
+        return Extracted(None, "too_large", Counter(), page.location)
+    except ValueError:
+        return Extracted(None, "undecodable", Counter(), page.location)
+    headers = {k: v for k, v in page.headers if k.lower() != "content-encoding"}
+    declared = HtmlResponse(page.url, headers=headers, body=body).encoding
+    reading = read_page(body, declared, page.url, crawled_at=page.date or None)
+    if reading.article is None:
+        return Extracted(None, reading.skipped, reading.counts, page.location)
+    finished = finish_article(reading.article, schema_validator())
+    counts = reading.counts + finished.counts
+    if finished.article is None:
+        return Extracted(None, finished.dropped, counts, page.location)
+    return Extracted(article_record(finished.article), "exported", counts, page.location)
+
+
+def _extract_batch(pages: list[Page]) -> list[Extracted]:
+    return [extract_page(page) for page in pages]
+
+
+def pages_of(captures: Iterable[Capture]) -> Iterator[Page]:
+    """The article pages among captures: status 200, a /view/AEN... URL."""
+    for capture in captures:
+        if capture.status == 200 and article_id_from_url(capture.url):
+            yield Page(capture.url, crawled_at(capture.date), tuple(capture.headers), capture.body,
+                       (capture.path, capture.offset, capture.length))
+
+
+def extract_all(pages: Iterable[Page], processes: int) -> Iterator[Extracted]:
+    """extract_page over pages, in `processes` worker processes (1: in this one),
+    with a bounded number of batches in flight; results in input order."""
+    if processes <= 1:
+        yield from map(extract_page, pages)
+        return
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    with context.Pool(processes) as pool:
+        in_flight: deque = deque()
+        iterator = iter(pages)
+        while batch := list(islice(iterator, BATCH)):
+            in_flight.append(pool.apply_async(_extract_batch, (batch,)))
+            while len(in_flight) >= processes * 4:
+                yield from in_flight.popleft().get()
+        while in_flight:
+            yield from in_flight.popleft().get()
+
+
+@dataclass
+class Rebuild:
+    """What a rebuild read and made; the records are in `store` (one row per article
+    version, the newest capture's, with where it is archived)."""
+
+    store: StateStore
+    files: int = 0
+    records: int = 0  # WARC records of every type
+    pages: int = 0  # Yonhap article captures (status 200)
+    outcomes: Counter = field(default_factory=Counter)  # "exported", "dropped/...", "response/...", "too_large"
+    counts: Counter = field(default_factory=Counter)  # the crawl's stats, keys under newscrawl/
+    damaged: list[str] = field(default_factory=list)  # "file: what went wrong"
+
+    @property
+    def articles(self) -> int:
+        return self.store.count()
+
+
+def rebuild(files: list[str], processes: int, scratch: StateStore,
+            progress: Callable[[int], None] = lambda n: None) -> Rebuild:
+    """Read every file's captures, extract the article pages, and keep each article
+    version's newest capture in `scratch` (a state store used as a sorted spill to
+    disk: memory stays flat). `progress` is told how many more bytes were read."""
+    result = Rebuild(scratch, files=len(files))
+    newest: dict[str, str] = {}  # article_id -> crawled_at of the capture kept
+    batch: list[tuple[dict, tuple[str, int, int]]] = []
+
+    def flush() -> None:
+        scratch.record((record for record, _ in batch), locations={r["article_id"]: where for r, where in batch})
+        batch.clear()
+
+    def all_pages() -> Iterator[Page]:
+        for path in files:
+            captures = Captures(path)
+            reported = 0
+            for page in pages_of(captures):
+                result.pages += 1
+                progress(captures.bytes_read - reported)
+                reported = captures.bytes_read
+                yield page
+            progress(captures.bytes_read - reported)
+            result.records += captures.records
+            if captures.not_warc:
+                result.damaged.append(f"{path}: not a WARC file ({captures.damage})")
+            elif captures.damage:
+                result.damaged.append(f"{path}: damaged WARC at {captures.damage}; the records before it were read")
+
+    for extracted in extract_all(all_pages(), processes):
+        result.outcomes[extracted.outcome] += 1
+        result.counts.update(extracted.counts)
+        record = extracted.record
+        if record is None:
+            continue
+        seen = newest.get(record["article_id"])
+        if seen is not None and seen > record["crawled_at"]:
+            result.outcomes["older_capture"] += 1
+            continue
+        newest[record["article_id"]] = record["crawled_at"]
+        batch.append((record, extracted.location))
+        if len(batch) >= 500:
+            flush()
+    flush()
+    return result
+
+
+def default_processes() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)

@@ -1,0 +1,154 @@
+"""Writing WARC files: warcio's WARCWriter in files named and rotated the IIPC way.
+
+A file is `<prefix>-<UTC time to the millisecond>-<serial>-<host>.warc.gz`, written as
+`<name>.open` and renamed once complete (rotation at `max_size` bytes, or close).
+Each file opens with a warcinfo record. A crawl killed part-way leaves a `.open`
+file whose last record may be cut: `seal_open_files` cuts it back to its last
+complete record and renames it, so every file in the directory is a whole WARC.
+(No Scrapy import.)
+"""
+from __future__ import annotations
+
+import io
+import logging
+import os
+import socket
+from datetime import datetime, timezone
+from http import HTTPStatus
+from pathlib import Path
+from typing import Iterable, NamedTuple
+from urllib.parse import urlsplit
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+logger = logging.getLogger(__name__)
+
+OPEN_SUFFIX = ".open"
+WARC_SUFFIX = ".warc.gz"
+# Hop-by-hop or no longer true of the stored body: Scrapy hands over the body already
+# de-chunked, so a Transfer-Encoding header would make readers de-chunk it again.
+_DROPPED_RESPONSE_HEADERS = {"transfer-encoding"}
+
+
+class Location(NamedTuple):
+    """Where a record is: the WARC file (final name), its offset and length in bytes."""
+
+    path: str
+    offset: int
+    length: int
+
+
+def status_line(status: int) -> str:
+    """'200 OK' (Scrapy keeps no raw status line: the reason comes from the code)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return f"{status} Unknown"
+
+
+class ArchiveWriter:
+    """Writes request/response pairs into rotating gzipped WARC/1.1 files in `directory`."""
+
+    def __init__(self, directory: str | os.PathLike, prefix: str = "newscrawl", max_size: int = 1024 ** 3,
+                 info: dict[str, str] | None = None):
+        self.directory = Path(directory)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.info = dict(info or {})
+        self.host = socket.gethostname() or "localhost"
+        self.serial = 0
+        self._handle = None
+        self._writer: WARCWriter | None = None
+        self.path: Path | None = None  # the final name of the file being written
+        self.files_written: list[Path] = []
+
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+        self.path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}{WARC_SUFFIX}"
+        self.serial += 1
+        self._handle = open(str(self.path) + OPEN_SUFFIX, "xb")
+        self._writer = WARCWriter(self._handle, gzip=True, warc_version="1.1")
+        self._writer.write_record(self._writer.create_warcinfo_record(self.path.name, self.info))
+
+    def write_exchange(self, url: str, method: str, request_headers: Iterable[tuple[str, str]], status: int,
+                       response_headers: Iterable[tuple[str, str]], body: bytes, ip_address: str | None = None,
+                       protocol: str = "HTTP/1.1") -> Location:
+        """Write one HTTP exchange as a request + response record pair; returns where the
+        response record is. `body` is the response body as received (content-encoded)."""
+        if self._writer is None:
+            self._open()
+        writer = self._writer
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        request_list = [("Host", parts.netloc), *((k, v) for k, v in request_headers if k.lower() != "host")]
+        request = writer.create_warc_record(
+            url, "request", payload=io.BytesIO(b""), length=0,
+            http_headers=StatusAndHeaders(f"{method} {target} {protocol}", request_list, is_http_request=True))
+        kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_RESPONSE_HEADERS]
+        extra = {"WARC-IP-Address": ip_address} if ip_address else {}
+        response = writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body), warc_headers_dict=extra,
+            http_headers=StatusAndHeaders(status_line(status), kept, protocol=protocol))
+        if ip_address:
+            request.rec_headers.add_header("WARC-IP-Address", ip_address)
+        start = self._handle.tell()
+        writer.write_record(response)
+        end = self._handle.tell()
+        request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
+        writer.write_record(request)
+        self._handle.flush()
+        location = Location(str(self.path), start, end - start)
+        if self._handle.tell() >= self.max_size:
+            self.close()
+        return location
+
+    def close(self) -> None:
+        """Finish the current file: flush it to disk and give it its final name."""
+        if self._handle is None:
+            return
+        self._handle.flush()
+        os.fsync(self._handle.fileno())
+        self._handle.close()
+        os.replace(str(self.path) + OPEN_SUFFIX, self.path)
+        self.files_written.append(self.path)
+        self._handle = self._writer = None
+
+
+def seal_open_files(directory: str | os.PathLike) -> list[tuple[Path, int]]:
+    """Cut each `.open` WARC a killed writer left in `directory` back to its last
+    complete record and give it its final name; returns (file, bytes cut) for each."""
+    sealed = []
+    root = Path(directory)
+    if not root.is_dir():
+        return sealed
+    for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+        good = complete_length(path)
+        size = path.stat().st_size
+        with open(path, "r+b") as handle:
+            handle.truncate(good)
+            handle.flush()
+            os.fsync(handle.fileno())
+        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
+        if good == 0:
+            path.unlink()  # not even its warcinfo record was whole
+        else:
+            os.replace(path, final)
+        sealed.append((final, size - good))
+    return sealed
+
+
+def complete_length(path: str | os.PathLike) -> int:
+    """How many leading bytes of a gzipped WARC are whole records."""
+    good = 0
+    with open(path, "rb") as handle:
+        records = ArchiveIterator(handle, check_digests=False)
+        try:
+            for record in records:
+                records.read_to_end(record)
+                good = records.get_record_offset() + records.get_record_length()
+        except Exception:  # noqa: BLE001 - any damage ends the whole records there
+            pass
+    return good
