@@ -254,3 +254,15 @@ def test_an_unreachable_site_is_named_in_the_final_line(tmp_path):
     assert status == 3
     last = log.strip().splitlines()[-1]
     assert f"crawl failed: http://127.0.0.1:{port} could not be reached (" in last and "ConnectionRefused" in last
+
+
+def test_extraction_in_worker_processes_gives_the_same_rows(mirror, tmp_path):
+    rows = {}
+    for processes in (0, 2):
+        status, log = run_crawl(mirror.base_url, "-O", f"p{processes}.jsonl", "-s", f"NEWSCRAWL_EXTRACT_PROCESSES={processes}",
+                                "-s", "NEWSCRAWL_STATE_ENABLED=False", cwd=tmp_path)
+        assert status == 0, log[-3000:]
+        rows[processes] = {r["article_id"]: {k: v for k, v in r.items() if k != "crawled_at"}
+                           for r in map(json.loads, (tmp_path / f"p{processes}.jsonl").open())}
+        assert stats_from_log(log)["newscrawl/layout/2023"] == 11
+    assert sorted(rows[2]) == REAL_IDS and rows[2] == rows[0]

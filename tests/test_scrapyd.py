@@ -168,6 +168,11 @@ def test_deploy_schedule_and_list_a_crawl_of_the_mirror(scrapyd, project_copy, s
     assert sorted(json.loads(line)["article_id"] for line in feeds[0].read_text().splitlines()) == REAL_IDS
     report = json.loads(feeds[0].with_name(feeds[0].name.replace(".jsonl", ".report.json")).read_text())
     assert (report["job"], report["items_exported"], report["arguments"]) == (job, 11, {"discover": "rss"})
+    # The job archived its pages under its data dir, and each row leads back to its page.
+    assert report["stats"]["newscrawl/warc/responses"] >= 12
+    assert list((scrapyd.data_dir / "warc").glob("newscrawl-*.warc.gz"))
+    page = run_newscrawl("page", REAL_IDS[0], "--state", str(scrapyd.data_dir / "state" / "newscrawl.sqlite3"))
+    assert page.returncode == 0 and REAL_IDS[0] in page.stdout, page.stderr
 
     # Now nothing runs: trigger schedules a job (the state store makes it fetch nothing new).
     trigger = run_newscrawl("trigger", "--url", scrapyd.url, "-a", "discover=rss", "-s",

@@ -116,7 +116,7 @@ def test_reextract_rebuilds_the_crawls_rows_from_its_archive(archived_crawl):
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         outputs[processes] = (workdir / f"re{processes}.jsonl").read_text()
-        assert f"11 Yonhap pages, 11 articles; dropped: none;" in result.stderr
+        assert "11 Yonhap pages, 11 articles; dropped: none;" in result.stderr
     assert outputs[1] == outputs[2]
     rebuilt = feed(workdir / "re1.jsonl")
     assert sorted(rebuilt) == REAL_IDS

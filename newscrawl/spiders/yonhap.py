@@ -41,6 +41,7 @@ from newscrawl.guards import control_port_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.incremental import IncrementalState
 from newscrawl.processing import read_page
+from newscrawl.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
 from newscrawl.text.times import as_kst
 
@@ -269,6 +270,7 @@ class YonhapSpider(scrapy.Spider):
         # The IncrementalState extension, looked up once the crawl starts. Not named
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
+        spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
         spider._skipped_ids = set()
         spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
@@ -332,6 +334,7 @@ class YonhapSpider(scrapy.Spider):
         # Which code runs: under scrapyd, the deployed egg's path shows here.
         logger.info("newscrawl %s from %s", newscrawl.__version__, Path(newscrawl.__file__).parent)
         self.incremental = self.crawler.get_extension(IncrementalState)
+        self.workers = self.crawler.get_extension(ExtractionWorkers)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
             article_id = article_id_from_url(url)
@@ -499,12 +502,15 @@ class YonhapSpider(scrapy.Spider):
         return day
 
     # -- articles --------------------------------------------------------------
-    def parse_article(self, response, source: str):
+    async def parse_article(self, response, source: str):
         if not isinstance(response, TextResponse):
             self._inc("response/not_text")
             logger.warning("not an HTML page, skipped: %s", response.url)
             return
-        reading = read_page(response.body, response.encoding, response.url)
+        if self.workers is not None:  # NEWSCRAWL_EXTRACT_PROCESSES: parsed in a worker process
+            reading = await self.workers.read(response.body, response.encoding, response.url)
+        else:
+            reading = read_page(response.body, response.encoding, response.url)
         for key, count in reading.counts.items():
             self._inc(key, count)
         for note in reading.notes:

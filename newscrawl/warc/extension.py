@@ -2,7 +2,7 @@
 
 Settings: NEWSCRAWL_WARC_ENABLED (default True), NEWSCRAWL_WARC_DIR (default
 <NEWSCRAWL_DATA_DIR>/warc), NEWSCRAWL_WARC_MAX_SIZE (bytes a file, then the next),
-NEWSCRAWL_WARC_PREFIX (file names). Stats under newscrawl/warc/.
+NEWSCRAWL_WARC_PREFIX (file names), NEWSCRAWL_WARC_GZIP_LEVEL (1-9, default 6). Stats under newscrawl/warc/.
 
 Written on `response_downloaded`, where the body is still content-encoded as it came
 over the wire and every redirect hop and retry passes: articles, feeds, sitemaps,
@@ -32,12 +32,12 @@ def _header_pairs(headers) -> list[tuple[str, str]]:
 
 
 class WarcArchive:
-    def __init__(self, crawler, directory: Path, prefix: str, max_size: int):
+    def __init__(self, crawler, directory: Path, prefix: str, max_size: int, gzip_level: int = 6):
         self.crawler = crawler
         self.stats = crawler.stats
         self.directory = directory
         settings = crawler.settings
-        self.writer = ArchiveWriter(directory, prefix, max_size, info={
+        self.writer = ArchiveWriter(directory, prefix, max_size, gzip_level=gzip_level, info={
             "software": f"newscrawl/{newscrawl.__version__} (Scrapy, warcio)",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -53,7 +53,7 @@ class WarcArchive:
             raise NotConfigured  # switched off on purpose
         directory = Path(settings.get("NEWSCRAWL_WARC_DIR") or Path(settings.get("NEWSCRAWL_DATA_DIR", "data"), "warc"))
         extension = cls(crawler, directory.absolute(), settings.get("NEWSCRAWL_WARC_PREFIX", "newscrawl"),
-                        settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3))
+                        settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3), settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", 6))
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
         crawler.signals.connect(extension.response_downloaded, signals.response_downloaded)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)

@@ -6,8 +6,8 @@ m-en, a mirror, an archive's copy), goes through exactly the crawl's steps:
 with the capture's WARC-Date as crawled_at. Reading the archives (warcio, in this
 process) streams; decoding and extraction run in worker processes, a bounded number
 of captures in flight, so memory stays flat however large the archives are.
-(No Scrapy import here; the worker builds Scrapy's response only to find the page's
-declared encoding the way the crawl does.)
+(No Scrapy import: the page's declared encoding is found with w3lib, the library
+Scrapy's responses use for it.)
 """
 from __future__ import annotations
 
@@ -19,8 +19,14 @@ from datetime import datetime, timezone
 from itertools import islice
 from typing import Callable, Iterable, Iterator
 
+from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
+
 from newscrawl.ids import article_id_from_url
+from newscrawl.items import article_record
+from newscrawl.processing import finish_article, read_page
+from newscrawl.schema import schema_validator
 from newscrawl.state import StateStore
+from newscrawl.warc.decode import TooLarge, content_encodings, decode_body
 from newscrawl.warc.reader import Capture, Captures
 
 # A body larger than this once decoded is refused, as the crawl's DOWNLOAD_MAXSIZE does.
@@ -60,15 +66,15 @@ def crawled_at(warc_date: str) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
+def declared_encoding(content_type: str, body: bytes) -> str:
+    """The encoding a page declares, found as Scrapy's TextResponse finds it: the
+    Content-Type header's charset, else a BOM, else the HTML's <meta charset>, else UTF-8."""
+    return (http_content_type_encoding(content_type) or read_bom(body)[0] or html_body_declared_encoding(body)
+            or "utf-8")
+
+
 def extract_page(page: Page) -> Extracted:
     """One capture through the crawl's steps (runs in a worker process)."""
-    from scrapy.http import HtmlResponse
-
-    from newscrawl.items import article_record
-    from newscrawl.processing import finish_article, read_page
-    from newscrawl.schema import schema_validator
-    from newscrawl.warc.decode import TooLarge, content_encodings, decode_body
-
     codings = content_encodings([v for k, v in page.headers if k.lower() == "content-encoding"])
     try:
         body = decode_body(page.body, codings, MAX_BODY_BYTES)
@@ -76,9 +82,8 @@ def extract_page(page: Page) -> Extracted:
         return Extracted(None, "too_large", Counter(), page.location)
     except ValueError:
         return Extracted(None, "undecodable", Counter(), page.location)
-    headers = {k: v for k, v in page.headers if k.lower() != "content-encoding"}
-    declared = HtmlResponse(page.url, headers=headers, body=body).encoding
-    reading = read_page(body, declared, page.url, crawled_at=page.date or None)
+    content_type = next((v for k, v in page.headers if k.lower() == "content-type"), "")
+    reading = read_page(body, declared_encoding(content_type, body), page.url, crawled_at=page.date or None)
     if reading.article is None:
         return Extracted(None, reading.skipped, reading.counts, page.location)
     finished = finish_article(reading.article, schema_validator())
