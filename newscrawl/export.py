@@ -8,6 +8,7 @@ the later published_at, then the greater article_id (the state store uses the sa
 from __future__ import annotations
 
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -64,6 +65,22 @@ def read_feed_files(paths: Iterable[str | os.PathLike], on_bad) -> Iterator[dict
                 on_bad(f"{path}: record {number} has no valid article_id or revision")
 
 
+# Parquet columns that are times and dates, typed so pandas, DuckDB and Spark read them
+# as such (the text feeds keep ISO 8601): field -> Arrow time zone, or None for a date.
+PARQUET_TIMES = {"published_at": "Asia/Seoul", "modified_at": "Asia/Seoul", "crawled_at": "UTC", "dateline_date": None}
+
+
+def _parquet_value(name: str, value):
+    if name not in PARQUET_TIMES:
+        return value
+    if not value:
+        return None  # an empty time or date is missing, not a string
+    try:
+        return date.fromisoformat(value) if PARQUET_TIMES[name] is None else datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None  # not a time (a hand-edited feed): missing in a typed column
+
+
 def _parquet_table(records: Iterable[dict]):
     try:
         import pyarrow as pa
@@ -73,8 +90,10 @@ def _parquet_table(records: Iterable[dict]):
     types = {name: text for name in ARTICLE_FIELDS}
     types.update(revision=pa.int64(), word_count=pa.int64(), keywords=pa.list_(text), author_emails=pa.list_(text),
                  related_ids=pa.list_(text), photos=pa.list_(pa.struct([("url", text), ("caption", text)])))
+    types.update({name: pa.date32() if zone is None else pa.timestamp("us", tz=zone) for name, zone in PARQUET_TIMES.items()})
     schema = pa.schema([(name, types[name]) for name in ARTICLE_FIELDS])
-    return pa.Table.from_pylist([{k: r.get(k) for k in ARTICLE_FIELDS} for r in records], schema=schema)
+    rows = [{k: _parquet_value(k, r.get(k)) for k in ARTICLE_FIELDS} for r in records]
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def write_export(path: str | os.PathLike, records: Iterable[dict], neutralize_formulas: bool = True) -> int:

@@ -222,6 +222,16 @@ def test_export_formats_and_parquet(tmp_path):
     rows = table.to_pylist()
     assert rows[1]["article_id"] == LEAD["article_id"] and rows[1]["revision"] == 1
     assert rows[1]["keywords"] == ["a", "b"] and rows[1]["photos"] == LEAD["photos"]
+    # Times are timestamps with their time zone, the dateline day a date; empty ones are null.
+    schema = table.schema
+    assert str(schema.field("published_at").type) == "timestamp[us, tz=Asia/Seoul]"
+    assert str(schema.field("crawled_at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("dateline_date").type) == "date32[day]"
+    import pandas as pd
+    frame = pd.read_parquet(tmp_path / "latest.parquet")
+    assert str(frame["published_at"].dt.tz) == "Asia/Seoul"
+    assert frame["published_at"].iloc[1] == pd.Timestamp(LEAD["published_at"])
+    assert frame["dateline_date"].isna().all()  # empty in the records above
     # The CSV guards the caption cell and reads back as the same records.
     csv_text = (tmp_path / "latest.csv").read_text(encoding="utf-8")
     assert '"[{""url"": ""https://img/x.jpg"", ""caption"": ""=cap, with comma""}]"' in csv_text

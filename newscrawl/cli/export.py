@@ -5,32 +5,28 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.cli.common import PROG
+from newscrawl.cli.common import PROG, fail
 
 
 def command_export(args: argparse.Namespace) -> int:
     from newscrawl.export import export_format, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError
 
-    def fail(message: str, status: int = 1) -> int:
-        print(f"{PROG} export: {message}", file=sys.stderr)
-        return status
-
     try:
         export_format(args.output)
     except ValueError as error:
-        return fail(str(error), 2)
+        return fail("export", str(error), 2)
     if not Path(args.output).absolute().parent.is_dir():
-        return fail(f"{args.output}: the output directory does not exist", 2)
+        return fail("export", f"{args.output}: the output directory does not exist", 2)
     if args.feeds:
         for name in args.feeds:
             if not Path(name).is_file():
-                return fail(f"{name}: no such feed file")
+                return fail("export", f"{name}: no such feed file")
         try:
             bad_lines = []
             records = select_records(read_feed_files(args.feeds, bad_lines.append), args.latest)
         except (OSError, UnicodeDecodeError, ValueError) as error:
-            return fail(f"{error}; nothing written")
+            return fail("export", f"{error}; nothing written")
         for message in bad_lines:
             print(f"{PROG} export: skipped: {message}", file=sys.stderr)
         source, available = f"{len(args.feeds)} feed file(s)", len(records)
@@ -41,16 +37,16 @@ def command_export(args: argparse.Namespace) -> int:
         try:
             store = StateStore(state, read_only=True)
         except StateStoreError as error:
-            return fail(f"{error}; give feed files instead, or --state PATH")
+            return fail("export", f"{error}; give feed files instead, or --state PATH")
         records, available = store.records(latest=args.latest), store.count()
         source = f"state store {state}"
     try:
         if available == 0:
             # Nothing to write: an existing output stays as it is.
-            return fail(f"no articles in {source}; {args.output} not written")
+            return fail("export", f"no articles in {source}; {args.output} not written")
         count = write_export(args.output, records, not args.no_formula_guard)
     except ValueError as error:
-        return fail(str(error), 2)
+        return fail("export", str(error), 2)
     finally:
         if not args.feeds:
             store.close()

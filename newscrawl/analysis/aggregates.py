@@ -1,0 +1,139 @@
+"""What the analysts' report says, computed from the rows (pandas; no Scrapy import).
+
+Every figure the page shows comes from here, aggregated: the page embeds these
+aggregates, never the rows, so its size depends on the number of days, sections,
+keywords and runs, not on the number of articles.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import pandas as pd
+
+KST = "Asia/Seoul"
+HEALTH_FIELDS = ("byline", "dateline_date", "keywords", "photos")
+LAYOUTS = ("2023", "2019", "meta")
+TOP = 20  # keywords and sections listed
+# A day is a possible crawl gap when it has fewer than this share of the usual count
+# (the median of the days around it), and the usual count is at least GAP_MIN_USUAL.
+GAP_SHARE = 0.3
+GAP_MIN_USUAL = 5
+GAP_WINDOW_DAYS = 15
+
+
+@dataclass
+class Report:
+    metrics: dict[str, object]  # the headline numbers (data-metric names)
+    daily_by_section: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x section -> stories
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)  # day, stories, usual
+    versions_per_story: pd.Series = field(default_factory=pd.Series)  # versions -> stories
+    hours_to_last_version: pd.Series = field(default_factory=pd.Series)  # bucket -> stories
+    field_health: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x field -> share of rows
+    layout_share: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x layout -> share of rows
+    top_keywords: pd.Series = field(default_factory=pd.Series)
+    top_sections: pd.Series = field(default_factory=pd.Series)
+    runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per crawl run
+
+    @property
+    def empty(self) -> bool:
+        return not self.metrics.get("versions")
+
+
+def frame(records) -> pd.DataFrame:
+    """The rows the report needs, from exported records (dicts), times as KST."""
+    columns = ["story_id", "revision", "section", "published_at", "dateline_date", "byline", "keywords", "photos",
+               "layout"]
+    # Only what the report uses; the fields whose presence is all it counts, as flags.
+    flags = {"byline", "dateline_date", "photos"}
+    rows = pd.DataFrame.from_records(
+        ([bool(r.get(k)) if k in flags else r.get(k) for k in columns] for r in records), columns=columns)
+    rows["published_at"] = pd.to_datetime(rows["published_at"], utc=True, errors="coerce", format="ISO8601").dt.tz_convert(KST)
+    rows = rows.dropna(subset=["published_at"])
+    rows["day"] = rows["published_at"].dt.date
+    rows["revision"] = pd.to_numeric(rows["revision"], errors="coerce").fillna(0).astype(int)
+    rows["section"] = rows["section"].fillna("").replace("", "(none)")
+    return rows
+
+
+def window(rows: pd.DataFrame, since: date | None, until: date | None) -> pd.DataFrame:
+    """The rows published from `since` to `until` (KST days, inclusive)."""
+    keep = pd.Series(True, index=rows.index)
+    if since:
+        keep &= rows["day"] >= since
+    if until:
+        keep &= rows["day"] <= until
+    return rows[keep]
+
+
+def _present(series: pd.Series) -> pd.Series:
+    """True where a field has a value (text not empty, list not empty)."""
+    return series.map(lambda value: bool(value) if not isinstance(value, float) else False)
+
+
+def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:
+    """Every aggregate of the report. `runs`: run reports (dicts as RunReport writes them)."""
+    run_frame = runs_table(runs)
+    successful = run_frame[run_frame["healthy"] == True] if not run_frame.empty else run_frame  # noqa: E712
+    metrics: dict[str, object] = {
+        "stories": int(rows["story_id"].nunique()),
+        "versions": int(len(rows)),
+        "first_day": str(rows["day"].min()) if len(rows) else "",
+        "last_day": str(rows["day"].max()) if len(rows) else "",
+        "last_crawl": str(successful["finished_at"].max()) if len(successful) else "",
+    }
+    if not len(rows):
+        return Report(metrics, runs=run_frame)
+    newest = rows.loc[rows["published_at"].idxmax()]
+    metrics["newest_story"] = str(newest["story_id"])
+    metrics["newest_age_hours"] = round((pd.Timestamp(now) - newest["published_at"]).total_seconds() / 3600, 1)
+
+    first = rows.sort_values("published_at").drop_duplicates("story_id", keep="first")  # a story counts on its first day
+    daily = (first.groupby(["day", "section"]).size().unstack(fill_value=0)
+             .reindex(pd.date_range(first["day"].min(), first["day"].max()).date, fill_value=0))
+    daily.index.name = "day"
+    per_story = rows.groupby("story_id")
+    versions = per_story.size()
+    metrics["revised_share"] = round(float((versions > 1).mean()), 4)
+    spans = (per_story["published_at"].max() - per_story["published_at"].min()).dt.total_seconds() / 3600
+    revised_spans = spans[versions > 1]
+    buckets = pd.cut(revised_spans, [0, 1, 3, 6, 12, 24, 48, float("inf")], right=False,
+                     labels=["<1 h", "1-3 h", "3-6 h", "6-12 h", "12-24 h", "24-48 h", ">=48 h"])
+    health = pd.DataFrame({name: _present(rows[name]) for name in HEALTH_FIELDS}).groupby(rows["day"]).mean()
+    layouts = pd.crosstab(rows["day"], rows["layout"], normalize="index").reindex(columns=list(LAYOUTS), fill_value=0.0)
+    keywords = rows["keywords"].explode().dropna()
+    keywords = keywords[keywords.astype(str) != ""]
+    return Report(
+        metrics=metrics,
+        daily_by_section=daily,
+        gaps=gaps(daily.sum(axis=1)),
+        versions_per_story=versions.value_counts().sort_index(),
+        hours_to_last_version=buckets.value_counts().sort_index(),
+        field_health=health,
+        layout_share=layouts,
+        top_keywords=keywords.value_counts().head(TOP),
+        top_sections=first["section"].value_counts().head(TOP),
+        runs=run_frame,
+    )
+
+
+def gaps(per_day: pd.Series) -> pd.DataFrame:
+    """Days far below the usual count (the median of the days around them): possible
+    crawl gaps. Columns: day, stories, usual."""
+    usual = per_day.rolling(GAP_WINDOW_DAYS, center=True, min_periods=1).median()
+    flagged = (usual >= GAP_MIN_USUAL) & (per_day < GAP_SHARE * usual)
+    return pd.DataFrame({"day": per_day.index[flagged], "stories": per_day[flagged].astype(int).values,
+                         "usual": usual[flagged].values})
+
+
+def runs_table(runs: list[dict]) -> pd.DataFrame:
+    """One row per run report: when, items, errors, duration, health, failed checks."""
+    columns = ["started_at", "finished_at", "job", "items", "errors", "duration_s", "healthy", "failed_checks"]
+    table = pd.DataFrame.from_records((
+        {"started_at": run.get("started_at", ""), "finished_at": run.get("finished_at", ""), "job": run.get("job", ""),
+         "items": run.get("items_exported", 0),
+         "errors": run.get("stats", {}).get("log_count/ERROR", 0) + run.get("stats", {}).get("log_count/CRITICAL", 0),
+         "duration_s": run.get("stats", {}).get("elapsed_time_seconds"),
+         "healthy": run.get("healthy"), "failed_checks": ", ".join(run.get("failed_checks", []))}
+        for run in runs), columns=columns)
+    return table.sort_values("started_at").tail(200).reset_index(drop=True)

@@ -1,0 +1,100 @@
+"""`newscrawl report`: one offline HTML page for analysts, with charts."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+from newscrawl.cli.common import PROG, fail
+
+
+def _day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value!r}") from None
+
+
+def run_reports(data_dir: str | Path) -> list[dict]:
+    """Every crawl's run report under the data directory (unreadable ones skipped)."""
+    from newscrawl.report import REPORT_SUFFIX
+
+    reports, seen = [], set()
+    root = Path(data_dir)
+    for path in sorted(root.rglob(f"*{REPORT_SUFFIX}")) if root.is_dir() else []:
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        key = (report.get("job"), report.get("started_at"))  # a copy under reports/ is the same run
+        if isinstance(report, dict) and key not in seen:
+            seen.add(key)
+            reports.append(report)
+    return reports
+
+
+def command_report(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from newscrawl.analysis.aggregates import build, frame, window
+    from newscrawl.analysis.page import render
+    from newscrawl.export import read_feed_files, select_records
+    from newscrawl.records import replacing
+    from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE_PATH
+    from newscrawl.state import StateStore, StateStoreError
+
+    if args.since and args.until and args.until < args.since:
+        return fail("report", f"--until ({args.until}) is before --since ({args.since})", 2)
+    if not Path(args.output).absolute().parent.is_dir():
+        return fail("report", f"{args.output}: the output directory does not exist", 2)
+    if args.feeds:
+        for name in args.feeds:
+            if not Path(name).is_file():
+                return fail("report", f"{name}: no such feed file")
+        bad = []
+        try:
+            rows = frame(select_records(read_feed_files(args.feeds, bad.append), latest=False))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return fail("report", f"{error}; no report written")
+        for message in bad:
+            print(f"{PROG} report: skipped: {message}", file=sys.stderr)
+        source = f"{len(args.feeds)} feed file(s)"
+    else:
+        state = args.state or NEWSCRAWL_STATE_PATH
+        try:
+            with StateStore(state, read_only=True) as store:
+                rows = frame(store.records())
+        except StateStoreError as error:
+            return fail("report", f"{error}; give feed files instead, or --state PATH")
+        source = f"state store {state}"
+    rows = window(rows, args.since, args.until)
+    now = datetime.now(ZoneInfo("Asia/Seoul"))
+    report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now)
+    if args.since or args.until:
+        source += f", {args.since or '…'} to {args.until or '…'} (KST)"
+    page = render(report, "Yonhap English: what the feeds hold", source, now)
+    with replacing(args.output) as handle:
+        handle.write(page)
+    m = report.metrics
+    print(f"{PROG} report: {m['stories']} stories, {m['versions']} versions"
+          + (f", {m['first_day']} to {m['last_day']}" if m["versions"] else " (nothing to chart)")
+          + f", {len(report.runs)} runs -> {args.output} ({len(page.encode()) / 1e6:.1f} MB)", file=sys.stderr)
+    return 0
+
+
+def add_parser(commands) -> None:
+    report = commands.add_parser(
+        "report",
+        help="one offline HTML page for analysts: coverage, revisions, field health, runs, keywords",
+        description="Write one self-contained HTML file (charts included, no network needed to view it) from "
+        "the state store or from feed files, and the run reports under the data directory.",
+    )
+    report.add_argument("feeds", nargs="*", metavar="FEED", help="feed files (.jsonl, .json, .csv) instead of the state store")
+    report.add_argument("-o", "--output", default="report.html", metavar="OUT.html", help="default: %(default)s")
+    report.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first KST day of stories to include")
+    report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last KST day of stories to include")
+    report.add_argument("--state", metavar="PATH", help="state store (default as newscrawl export)")
+    report.add_argument("--data-dir", help="where the run reports are (default: $NEWSCRAWL_DATA_DIR or data)")
+    report.set_defaults(handler=command_report)
