@@ -155,6 +155,20 @@ def test_the_report_renders_offline_in_a_real_browser(store_with_a_year):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is installed by .ci/run")
+def test_one_day_from_a_parquet_export_renders(tmp_path):
+    one_day = [r for r in sample_records(2000, date(2025, 1, 1), 10, seed=5) if r["published_at"][:10] == "2025-01-02"]
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        store.record(one_day)
+    assert newscrawl("export", "--state", tmp_path / "s.sqlite3", "-o", "day.parquet", cwd=tmp_path).returncode == 0
+    result = newscrawl("report", "day.parquet", "-o", "day.html", "--data-dir", tmp_path, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    errors, blocked, metrics, charts, empty = open_in_chromium(tmp_path / "day.html")
+    assert errors == [] and not empty and metrics["versions"] == str(len(one_day))
+    assert metrics["first_day"] == metrics["last_day"] == "2025-01-02"
+    assert all(svgs >= 1 and marks > 0 for _, svgs, marks in charts), charts
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is installed by .ci/run")
 def test_an_empty_period_gives_a_page_that_says_so(store_with_a_year):
     workdir, _ = store_with_a_year
     result = newscrawl("report", "--state", workdir / "state.sqlite3", "--since", "2030-01-01", "-o", "none.html",

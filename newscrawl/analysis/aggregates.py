@@ -47,13 +47,20 @@ def frame(records) -> pd.DataFrame:
     # Only what the report uses; the fields whose presence is all it counts, as flags.
     flags = {"byline", "dateline_date", "photos"}
     rows = pd.DataFrame.from_records(
-        ([bool(r.get(k)) if k in flags else r.get(k) for k in columns] for r in records), columns=columns)
+        ([_has(r.get(k)) if k in flags else r.get(k) for k in columns] for r in records), columns=columns)
     rows["published_at"] = pd.to_datetime(rows["published_at"], utc=True, errors="coerce", format="ISO8601").dt.tz_convert(KST)
     rows = rows.dropna(subset=["published_at"])
     rows["day"] = rows["published_at"].dt.date
     rows["revision"] = pd.to_numeric(rows["revision"], errors="coerce").fillna(0).astype(int)
     rows["section"] = rows["section"].fillna("").replace("", "(none)")
     return rows
+
+
+def _has(value) -> bool:
+    """A field has a value: text not empty, a list (or Parquet's array) not empty."""
+    if value is None or isinstance(value, float):  # None, or NaN from a typed column
+        return False
+    return len(value) > 0 if hasattr(value, "__len__") else bool(value)
 
 
 def window(rows: pd.DataFrame, since: date | None, until: date | None) -> pd.DataFrame:
@@ -67,8 +74,8 @@ def window(rows: pd.DataFrame, since: date | None, until: date | None) -> pd.Dat
 
 
 def _present(series: pd.Series) -> pd.Series:
-    """True where a field has a value (text not empty, list not empty)."""
-    return series.map(lambda value: bool(value) if not isinstance(value, float) else False)
+    """True where a field has a value."""
+    return series.map(_has)
 
 
 def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:

@@ -19,14 +19,14 @@ def sample_records(stories: int, first_day: date, days: int, seed: int = 1) -> l
     rng = random.Random(seed)
     redesign = range(days * 3 // 5, days * 3 // 5 + 7)  # a week read by the meta fallback
     gap = (days // 3, days // 3 + 1)  # two days the crawler missed
-    per_day = max(1, stories // days)
+    per_day = stories / days
     records = []
     serial = 0
     for offset in range(days):
         if offset in gap:
             continue
         day = first_day + timedelta(days=offset)
-        for _ in range(max(0, int(rng.gauss(per_day, per_day * 0.1)))):
+        for _ in range(max(0, round(rng.gauss(per_day, per_day * 0.1)))):
             serial += 1
             story = f"AEN{day:%Y%m%d}{serial % 10000:04d}"
             when = datetime(day.year, day.month, day.day, tzinfo=KST) + timedelta(minutes=rng.randrange(0, 24 * 60))

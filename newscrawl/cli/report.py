@@ -35,6 +35,23 @@ def run_reports(data_dir: str | Path) -> list[dict]:
     return reports
 
 
+def _parquet_records(paths: list[str]) -> list[dict]:
+    """The rows of Parquet exports (typed times read back as ISO 8601, as in the feeds)."""
+    import pandas as pd
+
+    records = []
+    for path in paths:
+        try:
+            table = pd.read_parquet(path)
+        except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds for a bad file
+            raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
+        for column in ("published_at", "modified_at", "crawled_at"):
+            if column in table:
+                table[column] = table[column].map(lambda value: value.isoformat() if pd.notna(value) else "")
+        records += table.to_dict("records")
+    return records
+
+
 def command_report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
@@ -54,8 +71,11 @@ def command_report(args: argparse.Namespace) -> int:
             if not Path(name).is_file():
                 return fail("report", f"{name}: no such feed file")
         bad = []
+        parquet = [name for name in args.feeds if name.lower().endswith(".parquet")]
+        text = [name for name in args.feeds if name not in parquet]
         try:
-            rows = frame(select_records(read_feed_files(args.feeds, bad.append), latest=False))
+            records = select_records([*read_feed_files(text, bad.append), *_parquet_records(parquet)], latest=False)
+            rows = frame(records)
         except (OSError, UnicodeDecodeError, ValueError) as error:
             return fail("report", f"{error}; no report written")
         for message in bad:
@@ -91,7 +111,8 @@ def add_parser(commands) -> None:
         description="Write one self-contained HTML file (charts included, no network needed to view it) from "
         "the state store or from feed files, and the run reports under the data directory.",
     )
-    report.add_argument("feeds", nargs="*", metavar="FEED", help="feed files (.jsonl, .json, .csv) instead of the state store")
+    report.add_argument("feeds", nargs="*", metavar="FEED",
+                        help="feed files (.jsonl, .json, .csv) or exports (.parquet) instead of the state store")
     report.add_argument("-o", "--output", default="report.html", metavar="OUT.html", help="default: %(default)s")
     report.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first KST day of stories to include")
     report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last KST day of stories to include")
