@@ -7,7 +7,8 @@ the crawl's archive writer does, bodies gzip-encoded as the live site sends them
 Then, in fresh processes, measures:
 
   in memory    the plain loop: each decoded page through read_page + finish_article
-  reextract    `newscrawl reextract WARC -o out.jsonl --processes P` for each P
+  reextract    `newscrawl reextract WARC -o out.jsonl --processes P` for each P (P worker
+               processes extract while the command's own process reads the archive)
 
 and prints pages/s, CPU, peak RSS (VmHWM) and the ratios the targets name (issue 13):
 1 process >= 0.8x the in-memory loop; 2 processes >= 1.7x 1 process; peak RSS flat

@@ -110,14 +110,14 @@ def test_reextract_rebuilds_the_crawls_rows_from_its_archive(archived_crawl):
     workdir, server, log = archived_crawl
     crawled = feed(workdir / "out.jsonl")
     outputs = {}
-    for processes in (1, 2):
+    for processes in (0, 1, 2):
         result = newscrawl("reextract", workdir / "data" / "warc", "-o", f"re{processes}.jsonl",
                            "--processes", processes, cwd=workdir)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         outputs[processes] = (workdir / f"re{processes}.jsonl").read_text()
         assert "11 Yonhap pages, 11 articles; dropped: none;" in result.stderr
-    assert outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1] == outputs[2]
     rebuilt = feed(workdir / "re1.jsonl")
     assert sorted(rebuilt) == REAL_IDS
     for article_id, row in rebuilt.items():

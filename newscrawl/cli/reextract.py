@@ -22,9 +22,9 @@ def command_reextract(args: argparse.Namespace) -> int:
         return fail("reextract", str(error), 2)
     if not Path(args.output).absolute().parent.is_dir():
         return fail("reextract", f"{args.output}: the output directory does not exist", 2)
-    processes = args.processes or default_processes()
-    if processes < 1:
-        return fail("reextract", "--processes takes a whole number of at least 1", 2)
+    processes = default_processes() if args.processes is None else args.processes
+    if processes < 0:
+        return fail("reextract", "--processes takes a whole number of at least 0", 2)
     files, missing = warc_files(args.paths)
     for path in missing:
         fail("reextract", f"{path}: no such file or directory")
@@ -72,7 +72,7 @@ def _summary(result, seconds: float, processes: int) -> str:
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none"
     rate = result.pages / seconds if seconds > 0 else 0.0
     return (f"{PROG} reextract: {result.files} files, {result.records} records, {result.pages} Yonhap pages, "
-            f"{result.articles} articles; dropped: {reasons}; {rate:.0f} pages/s with {processes} process(es)")
+            f"{result.articles} articles; dropped: {reasons}; {rate:.0f} pages/s with {processes} worker process(es)")
 
 
 def _progress_bar(total: int):
@@ -97,7 +97,8 @@ def add_parser(commands) -> None:
                            help="output file: .csv, .jsonl, .json or .parquet (as newscrawl export)")
     reextract.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
     reextract.add_argument("--processes", type=int, metavar="N",
-                           help="worker processes for extraction (default: the machine's cores)")
+                           help="worker processes for extraction, while this one reads the archives (default: the "
+                           "machine's cores; 0: extract in this process)")
     reextract.add_argument("--update-store", action="store_true",
                            help="also write the rebuilt records into the state store, so newscrawl export gives them")
     reextract.add_argument("--state", metavar="PATH", help="the state store for --update-store (default as newscrawl export)")

@@ -106,9 +106,10 @@ def pages_of(captures: Iterable[Capture]) -> Iterator[Page]:
 
 
 def extract_all(pages: Iterable[Page], processes: int) -> Iterator[Extracted]:
-    """extract_page over pages, in `processes` worker processes (1: in this one),
-    with a bounded number of batches in flight; results in input order."""
-    if processes <= 1:
+    """extract_page over pages, in `processes` worker processes (0: in this one), with
+    a bounded number of batches in flight; results in input order. One worker already
+    overlaps reading the archives (here) with extraction (there)."""
+    if processes <= 0:
         yield from map(extract_page, pages)
         return
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
