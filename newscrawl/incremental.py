@@ -43,7 +43,7 @@ def state_path(settings) -> str | None:
     """The state store's path, or None when incremental state is off."""
     if not settings.getbool("NEWSCRAWL_STATE_ENABLED"):
         return None
-    return settings.get("NEWSCRAWL_STATE_PATH") or None
+    return settings.get("NEWSCRAWL_STATE_URL") or settings.get("NEWSCRAWL_STATE_PATH") or None
 
 
 def claim_state_store(settings):

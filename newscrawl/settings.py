@@ -30,6 +30,11 @@ NEWSCRAWL_CSV_FORMULA_GUARD = True
 # exported, so a scheduled run fetches only what is new.
 NEWSCRAWL_STATE_ENABLED = True
 NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH") or default_state_path(NEWSCRAWL_DATA_DIR)
+# A postgresql:// URL here (or in the environment) puts the store on a PostgreSQL server
+# instead of the SQLite file above (newscrawl.state.postgres).
+NEWSCRAWL_STATE_URL = os.environ.get("NEWSCRAWL_STATE_URL", "")
+# Where the store is, as the reading commands (export, page, report) find it by default.
+NEWSCRAWL_STATE = NEWSCRAWL_STATE_URL or NEWSCRAWL_STATE_PATH
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
 EXTENSIONS = {
     # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.

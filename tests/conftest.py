@@ -74,3 +74,61 @@ def stats_from_log(log):
     """The integer stats of the final 'Dumping Scrapy stats' block."""
     block = log.rsplit("Dumping Scrapy stats:", 1)[-1]
     return {key: int(value) for key, value in re.findall(r"'([^']+)': (\d+),?\n", block)}
+
+
+# -- a real PostgreSQL server, started by the tests themselves ------------------------
+def _postgres_program(name):
+    import glob
+    import shutil
+
+    return shutil.which(name) or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None)
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory):
+    """initdb + pg_ctl in a temporary directory on a free port (as the postgres user
+    when run as root: PostgreSQL refuses root). Yields the port."""
+    import shutil
+    import tempfile
+
+    initdb, pg_ctl = _postgres_program("initdb"), _postgres_program("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("PostgreSQL is installed by .ci/run")
+    base = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
+    as_postgres = []
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+        as_postgres = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run([*as_postgres, initdb, "-D", str(base / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+                    "--no-sync"], check=True, capture_output=True)
+    subprocess.run([*as_postgres, pg_ctl, "-D", str(base / "data"), "-l", str(base / "log"), "-w", "-o",
+                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield port
+    finally:
+        subprocess.run([*as_postgres, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server, request):
+    """A fresh, empty database on the test server, as a postgresql:// URL."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{postgres_server}/postgres", autocommit=True) as db:
+        db.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        db.execute(f'CREATE DATABASE "{name}"')
+    return f"postgresql://postgres@127.0.0.1:{postgres_server}/{name}"

@@ -271,3 +271,32 @@ def test_resume_after_kill_9_with_jobdir_loses_nothing(tmp_path):
     finally:
         server.stop()
     assert sorted(r["article_id"] for r in feed_rows(tmp_path / "data" / "feeds")) == REAL_IDS
+
+
+def test_a_crawl_on_a_postgres_store(postgres_url, tmp_path):
+    url = postgres_url.replace("postgres@", "postgres:s3cret-pw@")  # trust auth: the password is only to be hidden
+    env = {"NEWSCRAWL_STATE_URL": url}
+    server = start_mirror()
+    try:
+        status, log = run_crawl(server.base_url, "-O", "first.jsonl", cwd=tmp_path, env=env)
+        assert status == 0, log[-3000:]
+        assert sorted(json.loads(line)["article_id"] for line in (tmp_path / "first.jsonl").open()) == REAL_IDS
+        server.requests.clear()
+        status, log = run_crawl(server.base_url, "-O", "second.jsonl", cwd=tmp_path, env=env)
+        assert status == 0, log[-3000:]
+        assert not any(path.startswith("/view/") for path in server.requests)  # every article known
+        assert stats_from_log(log)["newscrawl/incremental/known_at_start"] == len(REAL_IDS)
+        assert "s3cret-pw" not in log and "postgres:***@" in log
+    finally:
+        server.stop()
+    page = subprocess.run([sys.executable, "-m", "newscrawl", "page", REAL_IDS[0], "--state", url],
+                          capture_output=True, env=clean_env(), timeout=60)
+    assert page.returncode == 0 and REAL_IDS[0].encode() in page.stdout
+
+
+def test_a_postgres_store_that_is_down_stops_the_crawl_before_any_request(tmp_path, mirror):
+    env = {"NEWSCRAWL_STATE_URL": "postgresql://newscrawl:s3cret-pw@127.0.0.1:9/newscrawl"}
+    status, log = run_crawl(mirror.base_url, "-O", "x.jsonl", cwd=tmp_path, env=env)
+    assert status == 1 and "crawl not started: state store" in log and "cannot be reached" in log
+    assert "s3cret-pw" not in log and "Traceback" not in log
+    assert mirror.requests == {}

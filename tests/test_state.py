@@ -301,3 +301,58 @@ def test_export_by_a_user_who_can_read_but_not_write_the_store(tmp_path):
         assert "corrupt" not in result.stderr and "move it aside" not in result.stderr
     finally:
         shutil.rmtree(shared)
+
+
+# -- the same store behaviour on PostgreSQL -------------------------------------------
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request, tmp_path):
+    """The store's location on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "s.sqlite3")
+    return request.getfixturevalue("postgres_url")
+
+
+def test_both_backends_record_versions_recover_and_export(location, tmp_path):
+    from newscrawl.incremental import read_feed_file
+
+    with StateStore(location) as store:
+        run = store.begin_run()
+        assert store.record([ORIGINAL, OTHER], run, locations={OTHER["article_id"]: ("a.warc.gz", 10, 20)}) == 2
+        assert store.record([dict(ORIGINAL, crawled_at="later")], run) == 0
+        assert store.record([LEAD], run) == 1
+        assert store.is_exported(LEAD["article_id"]) and store.count() == 3
+        assert [r["article_id"] for r in store.records(latest=True)] == [OTHER["article_id"], LEAD["article_id"]]
+        assert store.archived_at(OTHER["article_id"]) == ("a.warc.gz", 10, 20)
+        # a run that never finished: its feed's rows are taken in at the next start
+        crashed = store.begin_run()
+        feed = tmp_path / "crashed.jsonl"
+        feed.write_text(render([record("AEN20230419007700315")], "jsonl", ARTICLE_FIELDS))
+        store.add_feed(crashed, str(feed), "jsonlines")
+        store.finish_run(run, "finished")
+    with StateStore(location) as store:
+        assert store.recover_unfinished_runs(read_feed_file) == 1 and store.count() == 4
+        assert store.unfinished_feeds() == []
+    result = newscrawl("export", "--latest", "--state", location, "-o", "latest.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert len((tmp_path / "latest.jsonl").read_text().splitlines()) == 3
+
+
+def test_both_backends_hold_one_crawl_at_a_time(location):
+    lock = StateStore.claim(location)
+    try:
+        StateStore(location).close()  # the crawl's own store, in the claiming process
+        status, error = claim_elsewhere(location)
+        assert status == 1 and "another crawl is using" in error
+    finally:
+        lock.release()
+    assert claim_elsewhere(location)[0] == 0
+
+
+def test_a_postgres_store_that_cannot_be_reached_says_so_without_the_password(tmp_path):
+    url = "postgresql://newscrawl:s3cret-pw@127.0.0.1:9/none"
+    with pytest.raises(StateStoreError) as error:
+        StateStore(url)
+    assert "cannot be reached" in str(error.value) and "s3cret-pw" not in str(error.value)
+    assert "newscrawl:***@127.0.0.1:9" in str(error.value)
+    result = newscrawl("export", "--state", url, "-o", "x.jsonl", cwd=tmp_path)
+    assert result.returncode == 1 and "s3cret-pw" not in result.stderr and "Traceback" not in result.stderr

@@ -10,7 +10,7 @@ from newscrawl.cli.common import PROG, fail
 
 def command_export(args: argparse.Namespace) -> int:
     from newscrawl.export import export_format, read_feed_files, select_records, write_export
-    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.state import StateStore, StateStoreError, redacted
 
     try:
         export_format(args.output)
@@ -31,15 +31,15 @@ def command_export(args: argparse.Namespace) -> int:
             print(f"{PROG} export: skipped: {message}", file=sys.stderr)
         source, available = f"{len(args.feeds)} feed file(s)", len(records)
     else:
-        from newscrawl.settings import NEWSCRAWL_STATE_PATH
+        from newscrawl.settings import NEWSCRAWL_STATE
 
-        state = args.state or NEWSCRAWL_STATE_PATH
+        state = args.state or NEWSCRAWL_STATE
         try:
             store = StateStore(state, read_only=True)
         except StateStoreError as error:
             return fail("export", f"{error}; give feed files instead, or --state PATH")
         records, available = store.records(latest=args.latest), store.count()
-        source = f"state store {state}"
+        source = f"state store {redacted(str(state))}"
     try:
         if available == 0:
             # Nothing to write: an existing output stays as it is.
@@ -66,6 +66,6 @@ def add_parser(commands) -> None:
     export.add_argument("feeds", nargs="*", metavar="FEED", help="feed files (.jsonl, .json, .csv) to read instead of the state store")
     export.add_argument("-o", "--output", required=True, metavar="OUT", help="output file: .csv, .jsonl, .json or .parquet (needs pyarrow)")
     export.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
-    export.add_argument("--state", metavar="PATH", help="state store (default: $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
+    export.add_argument("--state", metavar="PATH|URL", help="state store: a file, or a postgresql:// URL (default: $NEWSCRAWL_STATE_URL, else $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
     export.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")
     export.set_defaults(handler=command_export)

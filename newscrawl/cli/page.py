@@ -8,11 +8,11 @@ from newscrawl.cli.common import fail
 
 
 def command_page(args: argparse.Namespace) -> int:
-    from newscrawl.settings import NEWSCRAWL_STATE_PATH
-    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.settings import NEWSCRAWL_STATE
+    from newscrawl.state import StateStore, StateStoreError, redacted
     from newscrawl.warc.reader import capture_at
 
-    state = args.state or NEWSCRAWL_STATE_PATH
+    state = args.state or NEWSCRAWL_STATE
     try:
         with StateStore(state, read_only=True) as store:
             exported = store.is_exported(args.article_id)
@@ -20,7 +20,7 @@ def command_page(args: argparse.Namespace) -> int:
     except StateStoreError as error:
         return fail("page", str(error))
     if not exported:
-        return fail("page", f"{args.article_id} was not exported (state store {state})")
+        return fail("page", f"{args.article_id} was not exported (state store {redacted(str(state))})")
     if where is None:
         return fail("page", f"{args.article_id} was exported without its page archived (NEWSCRAWL_WARC_ENABLED off?)")
     try:
@@ -45,6 +45,6 @@ def add_parser(commands) -> None:
         "headers on stderr.",
     )
     page.add_argument("article_id", metavar="AEN...", help="an exported article_id")
-    page.add_argument("--state", metavar="PATH", help="state store (default as newscrawl export)")
+    page.add_argument("--state", metavar="PATH|URL", help="state store (default as newscrawl export)")
     page.add_argument("--headers", action="store_true", help="also print where and when it was captured, on stderr")
     page.set_defaults(handler=command_page)

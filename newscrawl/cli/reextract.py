@@ -12,7 +12,7 @@ from newscrawl.cli.common import PROG, fail
 
 def command_reextract(args: argparse.Namespace) -> int:
     from newscrawl.export import export_format, write_export
-    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.state import StateStore, StateStoreError, redacted
     from newscrawl.warc.rebuild import default_processes, rebuild
     from newscrawl.warc.reader import warc_files
 
@@ -52,9 +52,9 @@ def command_reextract(args: argparse.Namespace) -> int:
         what = "stories (latest revision of each)" if args.latest else "article versions"
         print(f"{PROG} reextract: {count} {what} -> {args.output}", file=sys.stderr)
         if args.update_store:
-            from newscrawl.settings import NEWSCRAWL_STATE_PATH
+            from newscrawl.settings import NEWSCRAWL_STATE
 
-            state = args.state or NEWSCRAWL_STATE_PATH
+            state = args.state or NEWSCRAWL_STATE
             try:
                 with StateStore(state) as store:
                     rows = list(scratch.records(with_locations=True))
@@ -62,7 +62,7 @@ def command_reextract(args: argparse.Namespace) -> int:
                                        locations={r["article_id"]: where for r, where in rows if where})
             except StateStoreError as error:
                 return fail("reextract", f"{error}; the state store was not updated")
-            print(f"{PROG} reextract: state store {state}: {len(rows)} article versions written "
+            print(f"{PROG} reextract: state store {redacted(str(state))}: {len(rows)} article versions written "
                   f"({new} new, {len(rows) - new} replaced)", file=sys.stderr)
     return 1 if result.damaged or missing else 0
 

@@ -59,8 +59,8 @@ def command_report(args: argparse.Namespace) -> int:
     from newscrawl.analysis.page import render
     from newscrawl.export import read_feed_files, select_records
     from newscrawl.records import replacing
-    from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE_PATH
-    from newscrawl.state import StateStore, StateStoreError
+    from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
+    from newscrawl.state import StateStore, StateStoreError, redacted
 
     if args.since and args.until and args.until < args.since:
         return fail("report", f"--until ({args.until}) is before --since ({args.since})", 2)
@@ -82,13 +82,13 @@ def command_report(args: argparse.Namespace) -> int:
             print(f"{PROG} report: skipped: {message}", file=sys.stderr)
         source = f"{len(args.feeds)} feed file(s)"
     else:
-        state = args.state or NEWSCRAWL_STATE_PATH
+        state = args.state or NEWSCRAWL_STATE
         try:
             with StateStore(state, read_only=True) as store:
                 rows = frame(store.records())
         except StateStoreError as error:
             return fail("report", f"{error}; give feed files instead, or --state PATH")
-        source = f"state store {state}"
+        source = f"state store {redacted(str(state))}"
     rows = window(rows, args.since, args.until)
     now = datetime.now(ZoneInfo("Asia/Seoul"))
     report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now)
@@ -116,6 +116,6 @@ def add_parser(commands) -> None:
     report.add_argument("-o", "--output", default="report.html", metavar="OUT.html", help="default: %(default)s")
     report.add_argument("--since", type=_day, metavar="YYYY-MM-DD", help="first KST day of stories to include")
     report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last KST day of stories to include")
-    report.add_argument("--state", metavar="PATH", help="state store (default as newscrawl export)")
+    report.add_argument("--state", metavar="PATH|URL", help="state store (default as newscrawl export)")
     report.add_argument("--data-dir", help="where the run reports are (default: $NEWSCRAWL_DATA_DIR or data)")
     report.set_defaults(handler=command_report)

@@ -1,0 +1,35 @@
+"""The incremental-crawl state store: which article versions were exported (no Scrapy
+import). One interface (`base.Store`), a module per backend: `sqlite` (a file, the
+embedded default) and `postgres` (a server several machines can share).
+
+`StateStore(location, ...)` opens the store at a location: a `postgresql://` URL
+(NEWSCRAWL_STATE_URL) or a file path (NEWSCRAWL_STATE_PATH).
+"""
+from __future__ import annotations
+
+import os
+
+from newscrawl.state.base import (SCHEMA_VERSION, FeedFile, Store, StateStoreError, content_hash,
+                                  default_state_path, utc_now)
+from newscrawl.state.postgres import PostgresStore, is_url, redacted
+from newscrawl.state.sqlite import SQLiteStore, real_path
+
+
+def backend_for(location: str | os.PathLike) -> type[Store]:
+    return PostgresStore if is_url(location) else SQLiteStore
+
+
+class StateStore:
+    """Opens the store at `location` with the backend its form names."""
+
+    def __new__(cls, location: str | os.PathLike, **options) -> Store:
+        return backend_for(location)(str(location) if is_url(location) else location, **options)
+
+    @staticmethod
+    def claim(location: str | os.PathLike):
+        """The crawl lock of the store at `location`, for this process (see the backends)."""
+        return backend_for(location).claim(location)
+
+
+__all__ = ["SCHEMA_VERSION", "FeedFile", "PostgresStore", "SQLiteStore", "StateStore", "StateStoreError", "Store",
+           "backend_for", "content_hash", "default_state_path", "real_path", "redacted", "utc_now"]

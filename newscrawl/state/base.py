@@ -1,0 +1,222 @@
+"""The state store's interface and what its backends share (no Scrapy import).
+
+Each exported article version is a row: article_id, story_id, revision, a hash of its
+content, when it was first and last exported, the exported record itself (zlib JSON)
+and where its page is archived. Runs and the feed files each run wrote are recorded
+too: after a crash, the rows already in those files are taken into the store before
+anything else happens (`recover_unfinished_runs`), so a row is never exported twice
+and never lost.
+
+A backend (sqlite, postgres) opens its database, keeps its schema up to date and
+holds the crawl lock; the queries here are the same for both (SQL with `?`
+placeholders, which a backend may translate).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Iterator
+
+SCHEMA_VERSION = 3
+SCHEMA = """
+CREATE TABLE articles (
+    article_id   TEXT PRIMARY KEY,
+    story_id     TEXT NOT NULL,
+    revision     INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    published_at TEXT NOT NULL,
+    first_seen   TEXT NOT NULL,
+    last_seen    TEXT NOT NULL,
+    record       BLOB NOT NULL
+);
+CREATE INDEX articles_by_story ON articles (story_id, revision);
+CREATE TABLE runs (
+    run_id        INTEGER PRIMARY KEY,
+    started_at    TEXT NOT NULL,
+    finished_at   TEXT,
+    finish_reason TEXT,
+    exported      INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE run_feeds (
+    run_id INTEGER NOT NULL REFERENCES runs (run_id),
+    path   TEXT NOT NULL,
+    format TEXT NOT NULL
+);
+"""
+# Schema version -> the statements that bring a store of the version before it there.
+MIGRATIONS = {
+    # Where each run started writing its feed file: recovery reads only that run's rows
+    # of a feed appended to by many runs.
+    2: "ALTER TABLE run_feeds ADD COLUMN start_offset INTEGER NOT NULL DEFAULT 0;",
+    # Where each exported version's page is archived (newscrawl.warc): the WARC file,
+    # the response record's offset and length. Empty when it was not archived.
+    3: "ALTER TABLE articles ADD COLUMN warc_path TEXT; ALTER TABLE articles ADD COLUMN warc_offset INTEGER; "
+       "ALTER TABLE articles ADD COLUMN warc_length INTEGER;",
+}
+TABLES = {"articles", "runs", "run_feeds"}
+# Not part of the content: it changes on every fetch.
+_VOLATILE_FIELDS = ("crawled_at",)
+
+
+class StateStoreError(Exception):
+    """The state store cannot be used; the message says why and what to do."""
+
+
+def default_state_path(data_dir: str | os.PathLike) -> str:
+    return os.path.join(data_dir, "state", "newscrawl.sqlite3")
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def content_hash(record: dict) -> str:
+    """A hash of what the record says (crawled_at left out)."""
+    stable = {k: v for k, v in record.items() if k not in _VOLATILE_FIELDS}
+    return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _whole_number(value: object) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    run_id: int
+    path: str
+    format: str  # a Scrapy feed format: jsonlines, json, csv, ...
+    start_offset: int = 0  # the file's size when the run began writing to it
+
+
+class Store:
+    """What every backend offers; subclasses set `db` (a DB-API connection whose
+    `execute` returns a cursor), `version` (the schema version as opened) and `name`
+    (for messages), and implement `_begin`, `close`."""
+
+    PLACEHOLDER = "?"
+    version = SCHEMA_VERSION
+    read_only = False
+
+    def _execute(self, sql: str, params: tuple = ()):
+        if self.PLACEHOLDER != "?":
+            sql = sql.replace("?", self.PLACEHOLDER)
+        return self.db.execute(sql, params)
+
+    def _begin(self) -> None:
+        raise NotImplementedError
+
+    def _archive_columns(self) -> str:
+        """The archive-location columns, or NULLs for a store from before them."""
+        return "warc_path, warc_offset, warc_length" if self.version >= 3 else "NULL, NULL, NULL"
+
+    # -- reading -----------------------------------------------------------------
+    def is_exported(self, article_id: str) -> bool:
+        return self._execute("SELECT 1 FROM articles WHERE article_id = ?", (article_id,)).fetchone() is not None
+
+    def archived_at(self, article_id: str) -> tuple[str, int, int] | None:
+        """Where the exported version's page is archived (WARC path, offset, length)."""
+        row = self._execute(f"SELECT {self._archive_columns()} FROM articles WHERE article_id = ?",
+                            (article_id,)).fetchone()
+        return tuple(row) if row and row[0] else None
+
+    def count(self) -> int:
+        return self._execute("SELECT count(*) FROM articles").fetchone()[0]
+
+    def records(self, latest: bool = False, with_locations: bool = False) -> Iterator:
+        """Every exported record, or with latest=True one per story: its highest
+        revision (ties: the later published_at, then the greater article_id).
+        Ordered by published_at, then story_id. with_locations=True yields
+        (record, (warc path, offset, length) or None) pairs."""
+        columns = f"record, {self._archive_columns()}"
+        if latest:
+            query = (
+                f"SELECT {columns} FROM (SELECT *, row_number() OVER ("
+                " PARTITION BY story_id ORDER BY revision DESC, published_at DESC, article_id DESC) AS rank"
+                " FROM articles) AS ranked WHERE rank = 1 ORDER BY published_at, story_id"
+            )
+        else:
+            query = f"SELECT {columns} FROM articles ORDER BY published_at, story_id, revision, article_id"
+        for blob, path, offset, length in self._execute(query):
+            record = json.loads(zlib.decompress(blob))
+            yield (record, (path, offset, length) if path else None) if with_locations else record
+
+    # -- runs and feeds ------------------------------------------------------------
+    def begin_run(self) -> int:
+        return self._execute("INSERT INTO runs (started_at) VALUES (?) RETURNING run_id", (utc_now(),)).fetchone()[0]
+
+    def add_feed(self, run_id: int, path: str, fmt: str, start_offset: int = 0) -> None:
+        """Record a feed file before anything is written to it, with the offset the
+        run's rows start at (crash recovery reads from there)."""
+        self._execute("INSERT INTO run_feeds (run_id, path, format, start_offset) VALUES (?, ?, ?, ?)",
+                        (run_id, path, fmt, start_offset))
+
+    def finish_run(self, run_id: int, reason: str) -> None:
+        self._execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE run_id = ?", (utc_now(), reason, run_id))
+
+    def unfinished_feeds(self) -> list[FeedFile]:
+        rows = self._execute(
+            "SELECT f.run_id, f.path, f.format, f.start_offset FROM run_feeds f JOIN runs r USING (run_id)"
+            " WHERE r.finished_at IS NULL ORDER BY f.run_id, f.path"
+        )
+        return [FeedFile(*row) for row in rows]
+
+    def recover_unfinished_runs(self, read_feed: Callable[[FeedFile], Iterable[dict]]) -> int:
+        """Take the rows in the feed files of runs that never finished (a crash, a
+        kill) into the store; returns how many were new to it."""
+        recovered = self.record(r for feed in self.unfinished_feeds() for r in read_feed(feed))
+        # Every unfinished run, with feeds or without (one killed before its first row).
+        self._execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE finished_at IS NULL",
+                        (utc_now(), "interrupted; the rows in its feed files were taken into the store"))
+        return recovered
+
+    # -- writing -------------------------------------------------------------------
+    def record(self, records: Iterable[dict], run_id: int | None = None, locations: dict | None = None) -> int:
+        """Store exported records in one transaction; returns how many article ids
+        were new. A record already stored is updated (content, last_seen).
+        `locations`: article_id -> where its page is archived (path, offset, length)."""
+        locations = locations or {}
+        now = utc_now()
+        new = 0
+        self._begin()
+        try:
+            for record in records:
+                article_id = record.get("article_id")
+                if not article_id:
+                    continue
+                blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+                values = (record.get("story_id") or article_id[:15], _whole_number(record.get("revision")),
+                          content_hash(record), record.get("published_at") or "", now, blob, article_id)
+                updated = self._execute(
+                    "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?,"
+                    " last_seen = ?, record = ? WHERE article_id = ?", values)
+                if updated.rowcount == 0:
+                    self._execute(
+                        "INSERT INTO articles (story_id, revision, content_hash, published_at, last_seen, record,"
+                        " article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
+                    new += 1
+                if where := locations.get(article_id):
+                    self._execute("UPDATE articles SET warc_path = ?, warc_offset = ?, warc_length = ?"
+                                  " WHERE article_id = ?", (str(where[0]), where[1], where[2], article_id))
+            if run_id is not None:
+                self._execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))
+            self._execute("COMMIT")
+        except BaseException:
+            self._execute("ROLLBACK")
+            raise
+        return new
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        raise NotImplementedError
