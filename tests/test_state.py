@@ -109,18 +109,6 @@ def test_a_store_named_through_a_symlink_shares_its_lock(tmp_path):
         assert status == 1 and "another crawl is using" in error
 
 
-def test_a_claimed_store_is_shared_within_the_process_only(tmp_path):
-    path = tmp_path / "s.sqlite3"
-    lock = StateStore.claim(path)
-    try:
-        StateStore(path).close()  # the crawl's own extension, in the claiming process
-        status, error = claim_elsewhere(path)
-        assert status == 1 and "another crawl is using" in error
-    finally:
-        lock.release()
-    StateStore.claim(path).release()
-
-
 def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
     """Version 1 (before feed offsets and archive locations) to the current one."""
     path = tmp_path / "s.sqlite3"

@@ -97,8 +97,9 @@ class FeedFile:
 
 class Store:
     """What every backend offers; subclasses set `db` (a DB-API connection whose
-    `execute` returns a cursor), `version` (the schema version as opened) and `name`
-    (for messages), and implement `_begin`, `close`."""
+    `execute` returns a cursor), `version` (the schema version as opened), `path` (the
+    store as named in messages) and `_lock` (the crawl lock held, or None), and
+    implement `_begin`."""
 
     PLACEHOLDER = "?"
     version = SCHEMA_VERSION
@@ -219,4 +220,11 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        raise NotImplementedError
+        """Close the connection and give up the crawl lock, if this store holds it."""
+        db = getattr(self, "db", None)
+        if db is not None:
+            db.close()
+            self.db = None
+        if getattr(self, "_lock", None) is not None:
+            self._lock.release()
+            self._lock = None

@@ -165,12 +165,3 @@ class PostgresStore(Store):
 
     def _begin(self) -> None:
         self.db.execute("BEGIN")
-
-    def close(self) -> None:
-        db = getattr(self, "db", None)
-        if db is not None:
-            db.close()
-            self.db = None
-        if getattr(self, "_lock", None) is not None:
-            self._lock.release()
-            self._lock = None

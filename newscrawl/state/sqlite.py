@@ -177,12 +177,3 @@ class SQLiteStore(Store):
     def _begin(self) -> None:
         # IMMEDIATE: take the write lock now, not at the first write (no deadlock with a reader upgrading).
         self.db.execute("BEGIN IMMEDIATE")
-
-    def close(self) -> None:
-        db = getattr(self, "db", None)
-        if db is not None:
-            db.close()
-            self.db = None
-        if self._lock is not None:
-            self._lock.release()
-            self._lock = None
