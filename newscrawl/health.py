@@ -48,10 +48,11 @@ def _sum_prefix(stats: Mapping, prefix: str) -> int:
 
 
 def items_check(stats: Mapping, thresholds: Thresholds) -> dict:
-    """Enough articles accounted for: exported now or exported before (skipped as known).
-    Explicit URLs: every one of them."""
+    """Enough articles accounted for: exported now, exported before (skipped as known),
+    or being fetched by another crawl on the same store (claimed elsewhere). Explicit
+    URLs: every one of them."""
     exported = _count(stats, "item_scraped_count")
-    known = _count(stats, "newscrawl/incremental/skipped")
+    known = _count(stats, "newscrawl/incremental/skipped") + _count(stats, "newscrawl/incremental/claimed_elsewhere")
     explicit = _count(stats, "newscrawl/discovery/explicit/links")
     if explicit:
         same_article = _count(stats, "newscrawl/dropped/duplicate") + _count(stats, "newscrawl/dropped/exported_before")
@@ -62,7 +63,7 @@ def items_check(stats: Mapping, thresholds: Thresholds) -> dict:
     found = sum(_count(stats, key) for key in stats if key.startswith("newscrawl/discovery/") and key.endswith("/links"))
     accounted = exported + known
     return _check("items", accounted >= thresholds.min_items,
-                  f"{accounted} articles accounted for ({exported} exported, {known} exported before and skipped) "
+                  f"{accounted} articles accounted for ({exported} exported, {known} exported before or by another crawl) "
                   f"from {found} links found; at least {thresholds.min_items} expected", accounted, thresholds.min_items)
 
 

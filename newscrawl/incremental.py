@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
+from scrapy.utils.asyncio import create_looping_call
 
 from newscrawl.feedexport import CheckedFeedExporter, item_exported
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
@@ -46,12 +47,10 @@ def state_path(settings) -> str | None:
     return settings.get("NEWSCRAWL_STATE_URL") or settings.get("NEWSCRAWL_STATE_PATH") or None
 
 
-def claim_state_store(settings):
-    """Take the configured store's crawl lock for this process (None when state is
-    off); StateStoreError if the store could not be used now. Release it when done."""
+def check_state_store(settings) -> None:
+    """Raise StateStoreError if the configured store could not be used now."""
     if path := state_path(settings):
-        return StateStore.claim(path)
-    return None
+        StateStore.check(path)
 
 
 def _is_local_file(uri: str) -> bool:
@@ -97,13 +96,15 @@ class IncrementalState:
         self.recovered = recovered
         self.known_at_start = store.count()
         self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_STATE_BATCH_SIZE", 100))
+        self.lease = max(1.0, crawler.settings.getfloat("NEWSCRAWL_STATE_LEASE_SECONDS", 300))
+        self.heartbeats = None
         feeds = crawler.settings.getdict("FEEDS")
         # Without a feed nothing is exported, so nothing may be recorded as exported.
         self.read_only = not feeds
         self.durable = bool(feeds) and all(
             _is_local_file(str(uri)) and not options.get("postprocessing") for uri, options in feeds.items()
         )
-        self.run_id = None if self.read_only else store.begin_run()
+        self.run_id = None if self.read_only else store.begin_run(self.lease)
         self.feed_paths: list[str] = []
         self.pending: list[dict] = []
         self.reason = "finished"
@@ -131,6 +132,21 @@ class IncrementalState:
     def is_exported(self, article_id: str) -> bool:
         return self.store.is_exported(article_id)
 
+    def claim(self, article_id: str) -> bool:
+        """True if this crawl may fetch the article: no other live crawl on the store
+        is fetching it (NEWSCRAWL_STATE_LEASE_SECONDS). A crawl that exports nothing
+        claims nothing."""
+        return self.read_only or self.store.claim_article(article_id, self.run_id, self.lease)
+
+    def _heartbeat(self) -> None:
+        self.store.heartbeat(self.run_id, self.lease)
+        # A crawl that died meanwhile (on this machine, or its lease over): take in its
+        # rows, which frees its claims for this crawl and others.
+        if recovered := self.store.recover_unfinished_runs(read_feed_file):
+            self.stats.inc_value("newscrawl/incremental/recovered", recovered)
+            logger.warning("state store %s: %d rows of an interrupted run taken from its feed files",
+                           self.store.path, recovered)
+
     def register_feed(self, path: str, fmt: str, start_offset: int = 0) -> None:
         """Called by the feed storage before it writes the first row to `path`
         (from `start_offset` on, when it appends to an existing file)."""
@@ -140,6 +156,10 @@ class IncrementalState:
         self.feed_paths.append(path)
 
     def spider_opened(self, spider):
+        if not self.read_only:
+            # Renew this run's leases while it runs: other crawls leave its articles alone.
+            self.heartbeats = create_looping_call(self._heartbeat)
+            self.heartbeats.start(self.lease / 3, now=False)
         self.stats.set_value("newscrawl/incremental/known_at_start", self.known_at_start)
         if self.recovered:
             self.stats.set_value("newscrawl/incremental/recovered", self.recovered)
@@ -159,6 +179,8 @@ class IncrementalState:
 
     def spider_closed(self, spider, reason):
         self.reason = reason
+        if self.heartbeats is not None and self.heartbeats.running:
+            self.heartbeats.stop()
         if self.durable:
             self._commit()
 
@@ -221,4 +243,4 @@ class DurableFileFeedStorage(FileFeedStorage):
         return handle
 
 
-__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "claim_state_store", "state_path"]
+__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "check_state_store", "state_path"]

@@ -36,6 +36,10 @@ NEWSCRAWL_STATE_URL = os.environ.get("NEWSCRAWL_STATE_URL", "")
 # Where the store is, as the reading commands (export, page, report) find it by default.
 NEWSCRAWL_STATE = NEWSCRAWL_STATE_URL or NEWSCRAWL_STATE_PATH
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
+# Crawls sharing a store claim each article before fetching it; a claim (and a run)
+# lasts this long unless renewed, which a live crawl does every third of it. A killed
+# crawl's claims pass to others once it has run out and its rows are recovered.
+NEWSCRAWL_STATE_LEASE_SECONDS = 300
 EXTENSIONS = {
     # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.
     "scrapy.extensions.feedexport.FeedExporter": None,

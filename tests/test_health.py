@@ -45,7 +45,7 @@ def test_missing_stats_never_pass_silently():
     known = {"finish_reason": "finished", "newscrawl/incremental/skipped": 11, "newscrawl/discovery/rss/links": 11}
     checks = health.evaluate(known, THRESHOLDS)
     assert failed(checks) == []
-    assert "11 exported before and skipped" in checks[0]["message"]
+    assert "11 exported before or by another crawl" in checks[0]["message"]
     assert any(c["message"] == "not measured: no new items in this run" for c in checks)
 
 

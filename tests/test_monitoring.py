@@ -80,5 +80,5 @@ def test_a_run_that_finds_no_articles_fails(tmp_path):
     assert status == 3
     assert report["failed_checks"] == ["items"]
     assert report["items_exported"] == 0
-    assert "0 articles accounted for (0 exported, 0 exported before and skipped) from 0 links found" in log
+    assert "0 articles accounted for (0 exported, 0 exported before or by another crawl) from 0 links found" in log
     assert Path(report["feeds"][0]["path"]).is_file()  # an empty feed, not a missing one

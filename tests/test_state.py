@@ -82,42 +82,29 @@ def test_foreign_and_newer_databases_are_refused(tmp_path):
         StateStore(newer)
 
 
-def claim_elsewhere(path):
-    """StateStore.claim(path) in another process: (exit status, stderr)."""
-    other = subprocess.run([sys.executable, "-c", "import sys; from newscrawl.state import StateStore; "
-                            "StateStore.claim(sys.argv[1])", str(path)], capture_output=True, text=True)
-    return other.returncode, other.stderr
-
-
-def test_one_crawl_at_a_time_and_claim_creates_no_store(tmp_path):
+def test_check_creates_nothing_and_a_symlink_names_the_same_store(tmp_path):
     path = tmp_path / "deep" / "s.sqlite3"
-    StateStore.claim(path).release()
-    assert not path.exists()
-    with StateStore(path):
-        status, error = claim_elsewhere(path)
-        assert status == 1 and "another crawl is using" in error
-        StateStore(path, read_only=True).close()  # readers are welcome
-    assert claim_elsewhere(path)[0] == 0
-
-
-def test_a_store_named_through_a_symlink_shares_its_lock(tmp_path):
+    StateStore.check(path)
+    assert not path.exists() and not path.parent.exists()
     real = tmp_path / "real" / "s.sqlite3"
     real.parent.mkdir()
     (tmp_path / "linked").symlink_to(tmp_path / "real")
-    with StateStore(real):
-        status, error = claim_elsewhere(tmp_path / "linked" / "s.sqlite3")
-        assert status == 1 and "another crawl is using" in error
+    with StateStore(real) as first, StateStore(tmp_path / "linked" / "s.sqlite3") as second:
+        first.record([ORIGINAL])
+        assert second.is_exported(ORIGINAL["article_id"]) and second.count() == 1
 
 
 def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
-    """Version 1 (before feed offsets and archive locations) to the current one."""
+    """Version 1 (before feed offsets, archive locations and claims) to the current one."""
     path = tmp_path / "s.sqlite3"
     with StateStore(path) as store:
         store.record([ORIGINAL], store.begin_run())
         store.db.executescript("CREATE TABLE f (run_id, path, format); INSERT INTO f SELECT run_id, path, format "
                                "FROM run_feeds; DROP TABLE run_feeds; ALTER TABLE f RENAME TO run_feeds; "
                                "ALTER TABLE articles DROP COLUMN warc_path; ALTER TABLE articles DROP COLUMN warc_offset; "
-                               "ALTER TABLE articles DROP COLUMN warc_length; PRAGMA user_version = 1;")
+                               "ALTER TABLE articles DROP COLUMN warc_length; DROP TABLE claims; "
+                               "ALTER TABLE runs DROP COLUMN alive_until; ALTER TABLE runs DROP COLUMN host; "
+                               "ALTER TABLE runs DROP COLUMN pid; PRAGMA user_version = 1;")
     with StateStore(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         store.add_feed(1, "x.jsonl", "jsonlines", 10)
@@ -280,7 +267,7 @@ def test_export_by_a_user_who_can_read_but_not_write_the_store(tmp_path):
                                 env=clean_env(), cwd=shared)
         assert result.returncode == 0, result.stderr
         assert len((shared / "out" / "x.jsonl").read_text().splitlines()) == 2
-        assert sorted(p.name for p in shared.iterdir()) == ["out", "s.sqlite3", "s.sqlite3.lock"]  # nothing made
+        assert sorted(p.name for p in shared.iterdir()) == ["out", "s.sqlite3"]  # nothing made
 
         (shared / "s.sqlite3").chmod(0o600)
         result = subprocess.run([*as_nobody, "-o", str(shared / "out" / "y.jsonl")], capture_output=True, text=True,
@@ -325,15 +312,35 @@ def test_both_backends_record_versions_recover_and_export(location, tmp_path):
     assert len((tmp_path / "latest.jsonl").read_text().splitlines()) == 3
 
 
-def test_both_backends_hold_one_crawl_at_a_time(location):
-    lock = StateStore.claim(location)
-    try:
-        StateStore(location).close()  # the crawl's own store, in the claiming process
-        status, error = claim_elsewhere(location)
-        assert status == 1 and "another crawl is using" in error
-    finally:
-        lock.release()
-    assert claim_elsewhere(location)[0] == 0
+def test_claims_keep_two_live_runs_off_each_others_articles(location, tmp_path):
+    import time
+
+    from newscrawl.incremental import read_feed_file
+
+    article = ORIGINAL["article_id"]
+    with StateStore(location) as one, StateStore(location) as two:
+        first, second = one.begin_run(lease_seconds=60), two.begin_run(lease_seconds=60)
+        assert one.claim_article(article, first, 60) and one.claim_article(article, first, 60)  # its own, again
+        assert not two.claim_article(article, second, 60)  # held by a live run
+        # A run killed with its claim: once its lease has run out and its rows are taken
+        # in (recovery at the next start), the claim passes on; not before.
+        killed = one.begin_run(lease_seconds=1)
+        feed = tmp_path / "killed.jsonl"
+        feed.write_text(render([OTHER], "jsonl", ARTICLE_FIELDS))
+        one.add_feed(killed, str(feed), "jsonlines")
+        assert one.claim_article(OTHER["article_id"], killed, 1)
+        assert two.unfinished_feeds() == []  # alive: another crawl's feed, not to be recovered
+        time.sleep(2.2)
+        assert not two.claim_article(OTHER["article_id"], second, 60)  # lease over, rows not yet recovered
+        assert [f.run_id for f in two.unfinished_feeds()] == [killed]
+        assert two.recover_unfinished_runs(read_feed_file) == 1
+        assert two.is_exported(OTHER["article_id"])  # so the crawl will not fetch it again
+        assert two.claim_article(OTHER["article_id"], second, 60)
+        # heartbeats keep a run's claims; finishing frees the unexported ones
+        one.heartbeat(first, 60)
+        assert not two.claim_article(article, second, 60)
+        one.finish_run(first, "finished")
+        assert two.claim_article(article, second, 60)
 
 
 def test_a_postgres_store_that_cannot_be_reached_says_so_without_the_password(tmp_path):

@@ -22,7 +22,7 @@ from newscrawl.warc.reader import Captures
 
 REAL_IDS = sorted(p.stem for p in REAL_PAGES)
 WARCIO = [sys.executable, "-m", "warcio.cli"]
-IIPC_NAME = re.compile(r"^newscrawl-\d{17}-\d{5}-[^-]+\.warc\.gz$")
+IIPC_NAME = re.compile(r"^newscrawl-\d{17}-\d{5}-\d+~[^-~]+\.warc\.gz$")
 CODINGS = ("gzip", "br", "zstd", "deflate")
 
 

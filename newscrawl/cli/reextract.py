@@ -34,7 +34,7 @@ def command_reextract(args: argparse.Namespace) -> int:
     total = sum(Path(path).stat().st_size for path in files)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="newscrawl-reextract-") as scratch_dir, \
-            StateStore(Path(scratch_dir, "rebuild.sqlite3"), lock=False) as scratch, \
+            StateStore(Path(scratch_dir, "rebuild.sqlite3")) as scratch, \
             _progress_bar(total) as bar:
         result = rebuild(files, processes, scratch, progress=bar.update)
         bar.close()

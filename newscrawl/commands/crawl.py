@@ -3,7 +3,7 @@
 A spider class may define `check_settings(settings)` and `check_arguments(settings,
 **spider_args)` raising ValueError; the message becomes a one-line usage error (exit
 status 2) instead of a traceback from inside the engine. A state store that cannot be used (corrupt, from a
-newer version, held by another crawl) stops the run here with one log line, exit 1.
+newer version, unreachable) stops the run here with one log line, exit 1.
 A crawl whose health monitors failed exits with status 3 (UNHEALTHY); one whose feed
 could not be written exits with status 1 (newscrawl.feedexport).
 
@@ -21,7 +21,7 @@ from scrapy.exceptions import UsageError
 from newscrawl.feedexport import CheckedFeedExporter
 from newscrawl.feeds import feed_problems
 from newscrawl.health import unreachable
-from newscrawl.incremental import StateStoreError, claim_state_store
+from newscrawl.incremental import StateStoreError, check_state_store
 from newscrawl.report import RunReport
 
 logger = logging.getLogger(__name__)
@@ -51,17 +51,14 @@ class Command(ScrapyCrawlCommand):
         if problems := feed_problems(self.settings.getdict("FEEDS"), self.settings.getlist("FEED_EXPORT_FIELDS")):
             raise UsageError(problems[0], print_help=False)
         try:
-            # Held for the whole crawl: a crawl started in the same instant is refused here.
-            lock = claim_state_store(self.settings)
+            check_state_store(self.settings)
         except StateStoreError as error:
             logger.critical("crawl not started: %s", error)
             self.exitcode = 1
             return
-        try:
-            super().run(args, opts)
-        finally:
-            if lock is not None:
-                lock.release()
+        super().run(args, opts)
+        if self.exitcode != 0 or self.crawler_process.bootstrap_failed:
+            return  # the crawl did not start (Scrapy has said why): nothing more to judge
         exporter = self._crawler.get_extension(CheckedFeedExporter) if self._crawler is not None else None
         if exporter is not None and exporter.failed:
             logger.error("crawl failed: feed(s) %s could not be written; the next run exports their articles again",

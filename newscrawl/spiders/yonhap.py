@@ -16,6 +16,8 @@ Arguments (-a NAME=VALUE), checked before the crawl starts:
 
 Incremental crawls (newscrawl.incremental): an article page whose id the state store
 holds is not requested, whichever source found it; stat newscrawl/incremental/skipped.
+Nor is one another live crawl on the same store has claimed (several crawls, several
+machines); stat newscrawl/incremental/claimed_elsewhere.
 """
 from __future__ import annotations
 
@@ -272,6 +274,7 @@ class YonhapSpider(scrapy.Spider):
         spider.incremental = None
         spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
         spider._skipped_ids = set()
+        spider._claimed_ids = set()
         spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
         spider._requested_ids = set()
@@ -304,7 +307,7 @@ class YonhapSpider(scrapy.Spider):
             return None
         self._inc(f"discovery/{source}/links")
         article_id = article_id_from_url(url)
-        if self._exported_before(article_id):
+        if self._exported_before(article_id) or self._claimed_elsewhere(article_id):
             return None
         self._count_once(self._requested_ids, "articles/requested", article_id)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
@@ -328,6 +331,15 @@ class YonhapSpider(scrapy.Spider):
         self._count_once(self._skipped_ids, "incremental/skipped", article_id)
         return True
 
+    def _claimed_elsewhere(self, article_id: str) -> bool:
+        """True (newscrawl/incremental/claimed_elsewhere, once per article) if another
+        live crawl on the same store is fetching the article; else this crawl claims it."""
+        if (self.incremental is None or _id_number(article_id) in self._requested_ids
+                or self.incremental.claim(article_id)):
+            return False
+        self._count_once(self._claimed_ids, "incremental/claimed_elsewhere", article_id)
+        return True
+
     # -- discovery -------------------------------------------------------------
     async def start(self):
         plan = self.plan
@@ -338,7 +350,7 @@ class YonhapSpider(scrapy.Spider):
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
             article_id = article_id_from_url(url)
-            if self._exported_before(article_id):
+            if self._exported_before(article_id) or self._claimed_elsewhere(article_id):
                 continue
             await self._room_for_more()
             self._count_once(self._requested_ids, "articles/requested", article_id)

@@ -26,9 +26,9 @@ class StateStore:
         return backend_for(location)(str(location) if is_url(location) else location, **options)
 
     @staticmethod
-    def claim(location: str | os.PathLike):
-        """The crawl lock of the store at `location`, for this process (see the backends)."""
-        return backend_for(location).claim(location)
+    def check(location: str | os.PathLike) -> None:
+        """StateStoreError if a crawl could not use the store at `location` now."""
+        backend_for(location).check(location)
 
 
 __all__ = ["SCHEMA_VERSION", "FeedFile", "PostgresStore", "SQLiteStore", "StateStore", "StateStoreError", "Store",

@@ -8,7 +8,7 @@ anything else happens (`recover_unfinished_runs`), so a row is never exported tw
 and never lost.
 
 A backend (sqlite, postgres) opens its database, keeps its schema up to date and
-holds the crawl lock; the queries here are the same for both (SQL with `?`
+checks it can be used; the queries here are the same for both (SQL with `?`
 placeholders, which a backend may translate).
 """
 from __future__ import annotations
@@ -16,12 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SCHEMA = """
 CREATE TABLE articles (
     article_id   TEXT PRIMARY KEY,
@@ -48,6 +49,12 @@ CREATE TABLE run_feeds (
 );
 """
 # Schema version -> the statements that bring a store of the version before it there.
+# Crawls sharing a store: an article a crawl is about to fetch is claimed for a lease;
+# a live run renews its leases and `alive_until` (heartbeats). Same SQL in both backends.
+# `host` and `pid` let a crawl on the same machine see at once that a run's process is gone.
+CLAIMS_SCHEMA = ("CREATE TABLE claims (article_id TEXT PRIMARY KEY, run_id BIGINT NOT NULL, expires_at TEXT NOT NULL); "
+                 "ALTER TABLE runs ADD COLUMN alive_until TEXT; ALTER TABLE runs ADD COLUMN host TEXT; "
+                 "ALTER TABLE runs ADD COLUMN pid INTEGER;")
 MIGRATIONS = {
     # Where each run started writing its feed file: recovery reads only that run's rows
     # of a feed appended to by many runs.
@@ -56,6 +63,7 @@ MIGRATIONS = {
     # the response record's offset and length. Empty when it was not archived.
     3: "ALTER TABLE articles ADD COLUMN warc_path TEXT; ALTER TABLE articles ADD COLUMN warc_offset INTEGER; "
        "ALTER TABLE articles ADD COLUMN warc_length INTEGER;",
+    4: CLAIMS_SCHEMA,
 }
 TABLES = {"articles", "runs", "run_feeds"}
 # Not part of the content: it changes on every fetch.
@@ -70,8 +78,9 @@ def default_state_path(data_dir: str | os.PathLike) -> str:
     return os.path.join(data_dir, "state", "newscrawl.sqlite3")
 
 
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+def utc_now(seconds_ahead: float = 0) -> str:
+    """UTC time as ISO 8601 to the second (these compare as text), now or ahead."""
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead)).isoformat(timespec="seconds")
 
 
 def content_hash(record: dict) -> str:
@@ -95,11 +104,20 @@ class FeedFile:
     start_offset: int = 0  # the file's size when the run began writing to it
 
 
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: it exists
+        return True
+    return True
+
+
 class Store:
     """What every backend offers; subclasses set `db` (a DB-API connection whose
-    `execute` returns a cursor), `version` (the schema version as opened), `path` (the
-    store as named in messages) and `_lock` (the crawl lock held, or None), and
-    implement `_begin`."""
+    `execute` returns a cursor), `version` (the schema version as opened) and `path`
+    (the store as named in messages), and implement `_begin` and `check`."""
 
     PLACEHOLDER = "?"
     version = SCHEMA_VERSION
@@ -149,8 +167,11 @@ class Store:
             yield (record, (path, offset, length) if path else None) if with_locations else record
 
     # -- runs and feeds ------------------------------------------------------------
-    def begin_run(self) -> int:
-        return self._execute("INSERT INTO runs (started_at) VALUES (?) RETURNING run_id", (utc_now(),)).fetchone()[0]
+    def begin_run(self, lease_seconds: float | None = None) -> int:
+        """A new run; with a lease, alive until then unless renewed (`heartbeat`)."""
+        until = utc_now(lease_seconds) if lease_seconds else None
+        return self._execute("INSERT INTO runs (started_at, alive_until, host, pid) VALUES (?, ?, ?, ?) RETURNING run_id",
+                             (utc_now(), until, socket.gethostname(), os.getpid())).fetchone()[0]
 
     def add_feed(self, run_id: int, path: str, fmt: str, start_offset: int = 0) -> None:
         """Record a feed file before anything is written to it, with the offset the
@@ -160,21 +181,54 @@ class Store:
 
     def finish_run(self, run_id: int, reason: str) -> None:
         self._execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE run_id = ?", (utc_now(), reason, run_id))
+        # What it exported is in `articles` now; what it did not is free for others.
+        self._execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
+
+    # -- sharing the store between crawls ------------------------------------------
+    def claim_article(self, article_id: str, run_id: int, lease_seconds: float) -> bool:
+        """True if this run may fetch the article: nobody held it, or this run does, or
+        the holder's run is over (finished, or found dead and its rows recovered, so
+        what it wrote is in the store). Whether it was exported is the caller's
+        question (`is_exported`)."""
+        cursor = self._execute(
+            "INSERT INTO claims (article_id, run_id, expires_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (article_id) DO UPDATE SET run_id = excluded.run_id, expires_at = excluded.expires_at"
+            " WHERE claims.run_id = excluded.run_id OR NOT EXISTS ("
+            "SELECT 1 FROM runs WHERE runs.run_id = claims.run_id AND runs.finished_at IS NULL)",
+            (article_id, run_id, utc_now(lease_seconds)))
+        return cursor.rowcount > 0
+
+    def heartbeat(self, run_id: int, lease_seconds: float) -> None:
+        """This run is alive: its leases and its own lease are renewed."""
+        until = utc_now(lease_seconds)
+        self._execute("UPDATE runs SET alive_until = ? WHERE run_id = ?", (until, run_id))
+        self._execute("UPDATE claims SET expires_at = ? WHERE run_id = ?", (until, run_id))
+
+    def dead_runs(self) -> list[int]:
+        """Runs that never finished and whose crawl is gone: its lease ran out (killed
+        or crashed anywhere), or its process on this machine no longer exists. A run
+        still alive is another crawl's."""
+        now, here = utc_now(), socket.gethostname()
+        rows = self._execute("SELECT run_id, alive_until, host, pid FROM runs WHERE finished_at IS NULL").fetchall()
+        return [run_id for run_id, alive_until, host, pid in rows
+                if alive_until is None or alive_until < now or (host == here and pid and not _process_exists(pid))]
 
     def unfinished_feeds(self) -> list[FeedFile]:
-        rows = self._execute(
-            "SELECT f.run_id, f.path, f.format, f.start_offset FROM run_feeds f JOIN runs r USING (run_id)"
-            " WHERE r.finished_at IS NULL ORDER BY f.run_id, f.path"
-        )
-        return [FeedFile(*row) for row in rows]
+        """The feed files of dead runs (`dead_runs`)."""
+        dead = set(self.dead_runs())
+        rows = self._execute("SELECT f.run_id, f.path, f.format, f.start_offset FROM run_feeds f JOIN runs r"
+                             " USING (run_id) WHERE r.finished_at IS NULL ORDER BY f.run_id, f.path")
+        return [FeedFile(*row) for row in rows if row[0] in dead]
 
     def recover_unfinished_runs(self, read_feed: Callable[[FeedFile], Iterable[dict]]) -> int:
         """Take the rows in the feed files of runs that never finished (a crash, a
         kill) into the store; returns how many were new to it."""
+        dead = self.dead_runs()
         recovered = self.record(r for feed in self.unfinished_feeds() for r in read_feed(feed))
-        # Every unfinished run, with feeds or without (one killed before its first row).
-        self._execute("UPDATE runs SET finished_at = ?, finish_reason = ? WHERE finished_at IS NULL",
-                        (utc_now(), "interrupted; the rows in its feed files were taken into the store"))
+        # Every dead run, with feeds or without (one killed before its first row); its
+        # claims are free now that what it wrote is in the store.
+        for run_id in dead:
+            self.finish_run(run_id, "interrupted; the rows in its feed files were taken into the store")
         return recovered
 
     # -- writing -------------------------------------------------------------------
@@ -220,11 +274,7 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Close the connection and give up the crawl lock, if this store holds it."""
         db = getattr(self, "db", None)
         if db is not None:
             db.close()
             self.db = None
-        if getattr(self, "_lock", None) is not None:
-            self._lock.release()
-            self._lock = None

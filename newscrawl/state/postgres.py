@@ -2,9 +2,8 @@
 (NEWSCRAWL_STATE_URL=postgresql://...), through psycopg 3.
 
 The schema is created in the database the URL names, versioned in the table
-`newscrawl_schema` and migrated forward like SQLite's. The crawl lock is a
-PostgreSQL advisory lock held by the crawl's session, so it is released when the
-crawl's process ends, however it ends. Messages name the server without the
+`newscrawl_schema` and migrated forward like SQLite's. Crawls on several machines
+share it through claims (newscrawl.state.base). Messages name the server without the
 password; credentials come only from the URL or the environment (PGPASSWORD, ~/.pgpass).
 """
 from __future__ import annotations
@@ -12,7 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-from newscrawl.state.base import SCHEMA_VERSION, Store, StateStoreError
+from newscrawl.state.base import CLAIMS_SCHEMA, SCHEMA_VERSION, Store, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -47,10 +46,10 @@ CREATE TABLE run_feeds (
     start_offset BIGINT NOT NULL DEFAULT 0
 );
 """
-FIRST_VERSION = 3  # the first schema version this backend was created at
-MIGRATIONS: dict[int, str] = {}
-# The advisory lock's key: one crawl at a time per database.
-LOCK_KEY = "newscrawl crawl"
+FIRST_VERSION = 3  # the schema version SCHEMA stands for; MIGRATIONS bring it on from there
+MIGRATIONS: dict[int, str] = {4: CLAIMS_SCHEMA}
+# Serialises creating and migrating the schema between crawls that start together.
+SCHEMA_LOCK = "newscrawl schema"
 
 
 def is_url(location: object) -> bool:
@@ -80,42 +79,13 @@ def _connect(url: str, read_only: bool = False):
     return db
 
 
-class _SessionLock:
-    """The crawl lock: an advisory lock held by one session of this process, shared by
-    the crawl command and the crawl's own store (as the SQLite backend's flock)."""
-
-    _held: dict[str, list] = {}  # URL -> [connection, holders]
-
-    def __init__(self, url: str):
-        self.url = url
-        held = self._held.get(url)
-        if held is not None:
-            held[1] += 1
-            return
-        db = _connect(url)
-        if not db.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (LOCK_KEY,)).fetchone()[0]:
-            db.close()
-            raise StateStoreError(f"another crawl is using the state store {redacted(url)}; wait for it to finish")
-        self._held[url] = [db, 1]
-
-    def release(self) -> None:
-        held = self._held.get(self.url)
-        if held is None:
-            return
-        held[1] -= 1
-        if held[1] == 0:
-            held[0].close()  # ending the session releases the advisory lock
-            del self._held[self.url]
-
-
 class PostgresStore(Store):
     PLACEHOLDER = "%s"
 
-    def __init__(self, url: str, *, lock: bool = True, create: bool = True, read_only: bool = False):
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
         self.url = url
         self.path = redacted(url)  # for messages
         self.read_only = read_only
-        self._lock = _SessionLock(url) if lock and not read_only else None
         try:
             self.db = _connect(url, read_only)
             self._prepare(create and not read_only)
@@ -127,41 +97,47 @@ class PostgresStore(Store):
         import psycopg
 
         try:
-            tables = {row[0] for row in self.db.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
-            if "newscrawl_schema" not in tables:
+            if not self._has_tables():
                 if not create:
                     raise StateStoreError(f"state store {self.path} holds no newscrawl tables")
                 with self.db.transaction():
-                    self.db.execute(SCHEMA)
-                    self.db.execute("CREATE TABLE newscrawl_schema (version INTEGER NOT NULL)")
-                    self.db.execute("INSERT INTO newscrawl_schema VALUES (%s)", (SCHEMA_VERSION,))
-                logger.info("state store %s was empty: newscrawl tables created", self.path)
+                    # Crawls starting together on an empty database: one creates the tables.
+                    self.db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA_LOCK,))
+                    if not self._has_tables():
+                        self.db.execute(SCHEMA)
+                        for target in range(FIRST_VERSION + 1, SCHEMA_VERSION + 1):
+                            self.db.execute(MIGRATIONS[target])
+                        self.db.execute("CREATE TABLE newscrawl_schema (version INTEGER NOT NULL)")
+                        self.db.execute("INSERT INTO newscrawl_schema VALUES (%s)", (SCHEMA_VERSION,))
+                        logger.info("state store %s was empty: newscrawl tables created", self.path)
                 return
             self.version = self.db.execute("SELECT version FROM newscrawl_schema").fetchone()[0]
             if self.version > SCHEMA_VERSION:
                 raise StateStoreError(f"state store {self.path} has schema version {self.version}, newer than this "
                                       f"newscrawl understands ({SCHEMA_VERSION}); upgrade newscrawl")
-            if not self.read_only:
-                for target in range(self.version + 1, SCHEMA_VERSION + 1):
-                    with self.db.transaction():
+            if not self.read_only and self.version < SCHEMA_VERSION:
+                with self.db.transaction():
+                    self.db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA_LOCK,))
+                    current = self.db.execute("SELECT version FROM newscrawl_schema").fetchone()[0]
+                    for target in range(current + 1, SCHEMA_VERSION + 1):
                         self.db.execute(MIGRATIONS[target])
                         self.db.execute("UPDATE newscrawl_schema SET version = %s", (target,))
-                    logger.info("state store %s: schema migrated to version %d", self.path, target)
+                        logger.info("state store %s: schema migrated to version %d", self.path, target)
                 self.version = SCHEMA_VERSION
         except psycopg.Error as error:
             raise StateStoreError(f"state store {self.path} cannot be used: {' '.join(str(error).split())[:300]}") from None
 
+    def _has_tables(self) -> bool:
+        # A catalog query (a fresh snapshot), not to_regclass: its cache may not yet show
+        # tables another crawl has just created while this one waited for the lock.
+        return self.db.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+                               " AND tablename = 'newscrawl_schema')").fetchone()[0]
+
     @classmethod
-    def claim(cls, url: str) -> _SessionLock:
-        """Take the crawl lock for this process and check a crawl could use the store."""
-        lock = _SessionLock(url)
-        try:
-            cls(url, lock=True).close()
-        except BaseException:
-            lock.release()
-            raise
-        return lock
+    def check(cls, url: str) -> None:
+        """Raise StateStoreError if a crawl could not use the store now (unreachable, a
+        newer schema); an empty database gets its tables here."""
+        cls(url).close()
 
     def _begin(self) -> None:
         self.db.execute("BEGIN")

@@ -3,16 +3,17 @@
 The schema is versioned with SQLite's user_version and migrated forward in place
 (MIGRATIONS). A missing store is created empty; a store that is not a newscrawl state
 database, is corrupt, or was written by a newer newscrawl raises StateStoreError with
-what to do about it. A lock file next to the store (its real path: a symlink leads to
-the same lock) keeps two crawls from using it at once. Reading commands open it
-read-only (`read_only=True`), without the lock.
+what to do about it. Several crawls may use one store at once (claims, in
+newscrawl.state.base); SQLite serialises their writes (WAL, a busy timeout). The file
+is opened by its real path: a symlink names the same store. Reading commands open
+it read-only (`read_only=True`).
 """
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from newscrawl.state.base import MIGRATIONS, SCHEMA, SCHEMA_VERSION, TABLES, Store, StateStoreError
@@ -28,63 +29,24 @@ def _corrupt(path: Path, error: Exception | str) -> StateStoreError:
     )
 
 
-class _ProcessLock:
-    """An exclusive flock on a store's lock file, shared within this process: the
-    crawl command takes it before the crawl starts, the crawl's extension again."""
-
-    _held: dict[Path, list] = {}  # lock path -> [open file, holders]
-
-    def __init__(self, store_path: Path):
-        self.path = store_path.with_name(store_path.name + ".lock")
-        held = self._held.get(self.path)
-        if held is not None:
-            held[1] += 1
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(self.path, "a")
-        except OSError as error:
-            raise StateStoreError(f"state store lock {self.path} cannot be created: {error}") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise StateStoreError(
-                f"another crawl is using the state store {store_path} (lock {self.path}); wait for it to finish"
-            ) from None
-        self._held[self.path] = [handle, 1]
-
-    def release(self) -> None:
-        held = self._held.get(self.path)
-        if held is None:
-            return
-        held[1] -= 1
-        if held[1] == 0:
-            held[0].close()
-            del self._held[self.path]
-
-
 def real_path(path: str | os.PathLike) -> Path:
-    """The store's path with symlinks resolved: one store, one lock, however it is named."""
+    """The store's path with symlinks resolved: one store, however it is named."""
     return Path(os.path.realpath(path))
 
 
 class SQLiteStore(Store):
-    """The store at `path`; `lock=True` holds the crawl lock until close();
-    `read_only=True` opens it for reading only (no lock, nothing created or changed)."""
+    """The store at `path`; `read_only=True` opens it for reading only (nothing
+    created or changed)."""
 
-    def __init__(self, path: str | os.PathLike, *, lock: bool = True, create: bool = True, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, read_only: bool = False):
         self.path = Path(path)  # as named, for messages
-        self.real_path = real_path(path)  # what is opened and locked
+        self.real_path = real_path(path)  # what is opened
         self.read_only = read_only
-        self._lock: _ProcessLock | None = None
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if self.path.exists() and not self.path.is_file():
             raise StateStoreError(f"state store {self.path} is not a file")
         if not existed and (not create or read_only):
             raise StateStoreError(f"state store {self.path} does not exist")
-        if lock and not read_only:
-            self._lock = _ProcessLock(self.real_path)
         try:
             if read_only:
                 self.db = self._connect_read_only()
@@ -92,7 +54,7 @@ class SQLiteStore(Store):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # isolation_level=None: transactions are explicit (BEGIN ... COMMIT) below.
                 self.db = sqlite3.connect(self.real_path, isolation_level=None, timeout=30)
-            self._prepare(existed)
+            self._prepare_when_free(existed)
         except sqlite3.DatabaseError as error:
             self.close()
             if read_only and isinstance(error, sqlite3.OperationalError):
@@ -106,6 +68,22 @@ class SQLiteStore(Store):
             raise StateStoreError(f"state store {self.path} cannot be opened: {error}") from None
         if not existed:
             logger.info("state store %s did not exist: started empty (every article counts as new)", self.path)
+
+    def _prepare_when_free(self, existed: bool, patience: float = 30.0) -> None:
+        """_prepare, again while another crawl starting at the same moment holds the
+        database (SQLite answers some schema statements, such as switching to WAL,
+        with "database is locked" at once instead of waiting)."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                return self._prepare(existed)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                time.sleep(0.1)
+                existed = self.path.is_file() and self.path.stat().st_size > 0
 
     def _connect_read_only(self) -> sqlite3.Connection:
         if not os.access(self.path, os.R_OK):
@@ -134,45 +112,57 @@ class SQLiteStore(Store):
                     f"state store {self.path} has schema version {version}, newer than this "
                     f"newscrawl understands ({SCHEMA_VERSION}); upgrade newscrawl"
                 )
-            if version == 0 or not TABLES <= tables:
+            if version == 0 and not tables and not self.read_only:
+                existed = False  # a new store another crawl is creating this moment: created below, once
+            elif version == 0 or not TABLES <= tables:
                 raise _corrupt(self.path, "it holds no newscrawl tables")
-            self.version = version
-            if self.read_only:
-                return  # an older store is read as it is (see _archive_columns)
-            self._migrate(version)
+            else:
+                self.version = version
+                if self.read_only:
+                    return  # an older store is read as it is (see _archive_columns)
+                self._migrate(version)
         # WAL: readers (newscrawl export) do not block the crawl; FULL: a commit is on disk.
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         if not existed:
-            # One transaction: a store is either fully created or not at all.
-            migrations = "\n".join(MIGRATIONS[v] for v in sorted(MIGRATIONS))
-            db.executescript(f"BEGIN;\n{SCHEMA}\n{migrations}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            # One transaction: a store is either fully created or not at all; and only
+            # once, when two crawls start on a new store together.
+            script = SCHEMA + "\n" + "\n".join(MIGRATIONS[v] for v in sorted(MIGRATIONS))
+            self._change_schema(lambda version: version == 0, script, SCHEMA_VERSION)
 
     def _migrate(self, version: int) -> None:
         """Bring a store written by an older newscrawl to SCHEMA_VERSION, a version a
         transaction (a crash leaves it at the version before)."""
         for target in range(version + 1, SCHEMA_VERSION + 1):
-            self.db.executescript(f"BEGIN;\n{MIGRATIONS[target]}\nPRAGMA user_version = {target};\nCOMMIT;")
-            logger.info("state store %s: schema migrated to version %d", self.path, target)
+            if self._change_schema(lambda now, target=target: now == target - 1, MIGRATIONS[target], target):
+                logger.info("state store %s: schema migrated to version %d", self.path, target)
         self.version = SCHEMA_VERSION
 
-    @classmethod
-    def claim(cls, path: str | os.PathLike) -> _ProcessLock:
-        """Take the crawl lock of the store at `path` for this process, and raise
-        StateStoreError if a crawl could not use the store. The caller releases the
-        lock once its crawl is over; the crawl's own StateStore shares it meanwhile.
-
-        A missing store is fine (a crawl creates it); only the lock file is created.
-        """
-        target = real_path(path)
-        lock = _ProcessLock(target)
+    def _change_schema(self, needed, script: str, version: int) -> bool:
+        """Run `script` and set the schema version in one write transaction, if
+        `needed(current version)` still holds once it has the write lock (another
+        crawl starting at the same moment may have done it); True if it ran."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
         try:
-            if target.exists():
-                cls(path, lock=True, create=False).close()
+            ran = needed(db.execute("PRAGMA user_version").fetchone()[0])
+            if ran:
+                for statement in (part.strip() for part in script.split(";")):
+                    if statement:
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {int(version)}")
+            db.execute("COMMIT")
         except BaseException:
-            lock.release()
+            db.execute("ROLLBACK")
             raise
-        return lock
+        return ran
+
+    @classmethod
+    def check(cls, path: str | os.PathLike) -> None:
+        """Raise StateStoreError if a crawl could not use the store at `path` now. A
+        missing store is fine (a crawl creates it); nothing is created here."""
+        if real_path(path).exists():
+            cls(path, create=False).close()
 
     def _begin(self) -> None:
         # IMMEDIATE: take the write lock now, not at the first write (no deadlock with a reader upgrading).

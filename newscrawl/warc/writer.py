@@ -1,6 +1,7 @@
 """Writing WARC files: warcio's WARCWriter in files named and rotated the IIPC way.
 
-A file is `<prefix>-<UTC time to the millisecond>-<serial>-<host>.warc.gz`, written as
+A file is `<prefix>-<UTC time to the millisecond>-<serial>-<pid>~<host>.warc.gz` (Heritrix's
+template: crawls running at once in one directory never pick the same name), written as
 `<name>.open` and renamed once complete (rotation at `max_size` bytes, or close).
 Each file opens with a warcinfo record. A crawl killed part-way leaves a `.open`
 file whose last record may be cut: `seal_open_files` cuts it back to its last
@@ -70,7 +71,7 @@ class ArchiveWriter:
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
-        self.path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}-{self.host}{WARC_SUFFIX}"
+        self.path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}-{os.getpid()}~{self.host}{WARC_SUFFIX}"
         self.serial += 1
         self._handle = open(str(self.path) + OPEN_SUFFIX, "xb")
         # Records are written uncompressed into a buffer, then gzipped here, one member each.
