@@ -99,7 +99,9 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
     path = tmp_path / "s.sqlite3"
     with StateStore(path) as store:
         store.record([ORIGINAL], store.begin_run())
-        store.db.executescript("CREATE TABLE f (run_id, path, format); INSERT INTO f SELECT run_id, path, format "
+        store.db.executescript("DROP VIEW latest_stories; ALTER TABLE articles DROP COLUMN headline; "
+                               "ALTER TABLE articles DROP COLUMN url; ALTER TABLE articles DROP COLUMN section; "
+                               "CREATE TABLE f (run_id, path, format); INSERT INTO f SELECT run_id, path, format "
                                "FROM run_feeds; DROP TABLE run_feeds; ALTER TABLE f RENAME TO run_feeds; "
                                "ALTER TABLE articles DROP COLUMN warc_path; ALTER TABLE articles DROP COLUMN warc_offset; "
                                "ALTER TABLE articles DROP COLUMN warc_length; DROP TABLE claims; "
@@ -112,6 +114,8 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
         assert store.count() == 1
         store.record([ORIGINAL], locations={ORIGINAL["article_id"]: ("a.warc.gz", 100, 2000)})
         assert store.archived_at(ORIGINAL["article_id"]) == ("a.warc.gz", 100, 2000)
+        # the row stored at version 1 has its analyst columns filled from its record
+        assert store.db.execute("SELECT headline FROM latest_stories").fetchall() == [(ORIGINAL["headline"],)]
 
 
 def cut(text: str, marker: str) -> str:
@@ -341,6 +345,15 @@ def test_claims_keep_two_live_runs_off_each_others_articles(location, tmp_path):
         assert not two.claim_article(article, second, 60)
         one.finish_run(first, "finished")
         assert two.claim_article(article, second, 60)
+
+
+def test_both_backends_offer_analysts_a_latest_stories_view(location):
+    with StateStore(location) as store:
+        store.record([ORIGINAL, LEAD, OTHER])
+        rows = store._execute("SELECT story_id, article_id, revision, headline, url, section FROM latest_stories"
+                              " ORDER BY story_id").fetchall()
+    assert [tuple(row) for row in rows] == [
+        (r["story_id"], r["article_id"], r["revision"], r["headline"], r["url"], r["section"]) for r in (OTHER, LEAD)]
 
 
 def test_a_postgres_store_that_cannot_be_reached_says_so_without_the_password(tmp_path):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 SCHEMA = """
 CREATE TABLE articles (
     article_id   TEXT PRIMARY KEY,
@@ -55,6 +55,18 @@ CREATE TABLE run_feeds (
 CLAIMS_SCHEMA = ("CREATE TABLE claims (article_id TEXT PRIMARY KEY, run_id BIGINT NOT NULL, expires_at TEXT NOT NULL); "
                  "ALTER TABLE runs ADD COLUMN alive_until TEXT; ALTER TABLE runs ADD COLUMN host TEXT; "
                  "ALTER TABLE runs ADD COLUMN pid INTEGER;")
+# For analysts querying the store with SQL (psql, sqlite3, pandas.read_sql): the fields
+# they look for as columns beside the compressed record, and one row per story at its
+# highest revision. Rows stored before version 5 get the columns from their records
+# when the store is migrated (Store.fill_analyst_columns).
+ANALYST_COLUMNS = ("headline", "url", "section")
+ANALYST_SCHEMA = (
+    "ALTER TABLE articles ADD COLUMN headline TEXT; ALTER TABLE articles ADD COLUMN url TEXT; "
+    "ALTER TABLE articles ADD COLUMN section TEXT; "
+    "CREATE VIEW latest_stories AS SELECT story_id, article_id, revision, headline, url, section, published_at, "
+    "first_seen, last_seen FROM (SELECT articles.*, row_number() OVER (PARTITION BY story_id "
+    "ORDER BY revision DESC, published_at DESC, article_id DESC) AS rank FROM articles) AS ranked WHERE rank = 1;"
+)
 MIGRATIONS = {
     # Where each run started writing its feed file: recovery reads only that run's rows
     # of a feed appended to by many runs.
@@ -64,6 +76,7 @@ MIGRATIONS = {
     3: "ALTER TABLE articles ADD COLUMN warc_path TEXT; ALTER TABLE articles ADD COLUMN warc_offset INTEGER; "
        "ALTER TABLE articles ADD COLUMN warc_length INTEGER;",
     4: CLAIMS_SCHEMA,
+    5: ANALYST_SCHEMA,
 }
 TABLES = {"articles", "runs", "run_feeds"}
 # Not part of the content: it changes on every fetch.
@@ -184,6 +197,20 @@ class Store:
         # What it exported is in `articles` now; what it did not is free for others.
         self._execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
+    def fill_analyst_columns(self) -> None:
+        """Give rows stored before schema version 5 their headline, url and section."""
+        rows = self._execute("SELECT article_id, record FROM articles WHERE headline IS NULL").fetchall()
+        self._begin()
+        try:
+            for article_id, blob in rows:
+                record = json.loads(zlib.decompress(blob))
+                self._execute("UPDATE articles SET headline = ?, url = ?, section = ? WHERE article_id = ?",
+                              (*(str(record.get(name) or "") for name in ANALYST_COLUMNS), article_id))
+            self._execute("COMMIT")
+        except BaseException:
+            self._execute("ROLLBACK")
+            raise
+
     # -- sharing the store between crawls ------------------------------------------
     def claim_article(self, article_id: str, run_id: int, lease_seconds: float) -> bool:
         """True if this run may fetch the article: nobody held it, or this run does, or
@@ -256,6 +283,9 @@ class Store:
                         "INSERT INTO articles (story_id, revision, content_hash, published_at, last_seen, record,"
                         " article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
                     new += 1
+                if self.version >= 5:
+                    self._execute("UPDATE articles SET headline = ?, url = ?, section = ? WHERE article_id = ?",
+                                  (*(str(record.get(name) or "") for name in ANALYST_COLUMNS), article_id))
                 if where := locations.get(article_id):
                     self._execute("UPDATE articles SET warc_path = ?, warc_offset = ?, warc_length = ?"
                                   " WHERE article_id = ?", (str(where[0]), where[1], where[2], article_id))

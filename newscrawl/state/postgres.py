@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit, urlunsplit
 
-from newscrawl.state.base import CLAIMS_SCHEMA, SCHEMA_VERSION, Store, StateStoreError
+from newscrawl.state.base import ANALYST_SCHEMA, CLAIMS_SCHEMA, SCHEMA_VERSION, Store, StateStoreError
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ CREATE TABLE run_feeds (
 );
 """
 FIRST_VERSION = 3  # the schema version SCHEMA stands for; MIGRATIONS bring it on from there
-MIGRATIONS: dict[int, str] = {4: CLAIMS_SCHEMA}
+MIGRATIONS: dict[int, str] = {4: CLAIMS_SCHEMA, 5: ANALYST_SCHEMA}
 # Serialises creating and migrating the schema between crawls that start together.
 SCHEMA_LOCK = "newscrawl schema"
 
@@ -124,6 +124,8 @@ class PostgresStore(Store):
                         self.db.execute("UPDATE newscrawl_schema SET version = %s", (target,))
                         logger.info("state store %s: schema migrated to version %d", self.path, target)
                 self.version = SCHEMA_VERSION
+                if current < 5:
+                    self.fill_analyst_columns()
         except psycopg.Error as error:
             raise StateStoreError(f"state store {self.path} cannot be used: {' '.join(str(error).split())[:300]}") from None
 

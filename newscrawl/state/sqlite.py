@@ -137,6 +137,8 @@ class SQLiteStore(Store):
             if self._change_schema(lambda now, target=target: now == target - 1, MIGRATIONS[target], target):
                 logger.info("state store %s: schema migrated to version %d", self.path, target)
         self.version = SCHEMA_VERSION
+        if version < 5:
+            self.fill_analyst_columns()
 
     def _change_schema(self, needed, script: str, version: int) -> bool:
         """Run `script` and set the schema version in one write transaction, if
