@@ -30,6 +30,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.asyncio import create_looping_call
+from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.feedexport import CheckedFeedExporter, item_exported
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
@@ -98,6 +99,7 @@ class IncrementalState:
         self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_STATE_BATCH_SIZE", 100))
         self.lease = max(1.0, crawler.settings.getfloat("NEWSCRAWL_STATE_LEASE_SECONDS", 300))
         self.heartbeats = None
+        self.lost: str | None = None  # why the store was lost mid-run, if it was
         feeds = crawler.settings.getdict("FEEDS")
         # Without a feed nothing is exported, so nothing may be recorded as exported.
         self.read_only = not feeds
@@ -130,22 +132,58 @@ class IncrementalState:
         return extension
 
     def is_exported(self, article_id: str) -> bool:
-        return self.store.is_exported(article_id)
+        """Whether an earlier run exported the article (True once the store is lost:
+        nothing more is fetched)."""
+        if self.lost:
+            return True
+        try:
+            return self.store.is_exported(article_id)
+        except StateStoreError as error:
+            self._lose(error)
+            return True
 
     def claim(self, article_id: str) -> bool:
         """True if this crawl may fetch the article: no other live crawl on the store
         is fetching it (NEWSCRAWL_STATE_LEASE_SECONDS). A crawl that exports nothing
         claims nothing."""
-        return self.read_only or self.store.claim_article(article_id, self.run_id, self.lease)
+        if self.read_only:
+            return True
+        if self.lost:
+            return False
+        try:
+            return self.store.claim_article(article_id, self.run_id, self.lease)
+        except StateStoreError as error:
+            self._lose(error)
+            return False
 
     def _heartbeat(self) -> None:
-        self.store.heartbeat(self.run_id, self.lease)
-        # A crawl that died meanwhile (on this machine, or its lease over): take in its
-        # rows, which frees its claims for this crawl and others.
-        if recovered := self.store.recover_unfinished_runs(read_feed_file):
+        if self.lost:
+            return
+        try:
+            self.store.heartbeat(self.run_id, self.lease)
+            # A crawl that died meanwhile (on this machine, or its lease over): take in
+            # its rows, which frees its claims for this crawl and others.
+            recovered = self.store.recover_unfinished_runs(read_feed_file)
+        except StateStoreError as error:
+            self._lose(error)
+            return
+        if recovered:
             self.stats.inc_value("newscrawl/incremental/recovered", recovered)
             logger.warning("state store %s: %d rows of an interrupted run taken from its feed files",
                            self.store.path, recovered)
+
+    def _lose(self, error: StateStoreError) -> None:
+        """The store is gone past its retries: stop the crawl cleanly. Rows already in
+        the feed files stay there; this run is left unfinished in the store, so the next
+        run takes them in (as after a crash) and nothing is exported twice or lost."""
+        if self.lost:
+            return
+        self.lost = str(error)
+        self.stats.set_value("newscrawl/incremental/store_lost", 1)
+        logger.error("%s: stopping the crawl; the rows already in its feed files are taken in by the next run", error)
+        engine = self.crawler.engine
+        if engine is not None and engine.running:
+            deferred_from_coro(engine.close_spider_async(reason="state_store_lost"))
 
     def register_feed(self, path: str, fmt: str, start_offset: int = 0) -> None:
         """Called by the feed storage before it writes the first row to `path`
@@ -187,17 +225,20 @@ class IncrementalState:
     def engine_stopped(self):
         # All feeds are stored by now (FeedExporter finishes while the spider closes).
         try:
-            if not self.read_only:
+            if not self.read_only and not self.lost:
                 exporter = self.crawler.get_extension(CheckedFeedExporter)
                 if self.durable or not (exporter and exporter.failed):
                     # Remote feeds are whole only once stored, which happens at the end.
                     self._commit()
-                self.store.finish_run(self.run_id, self.reason)
+                if not self.lost:
+                    self.store.finish_run(self.run_id, self.reason)
+        except StateStoreError as error:
+            self._lose(error)
         finally:
             self.store.close()
 
     def _commit(self) -> None:
-        if not self.pending:
+        if not self.pending or self.lost:
             return
         for path in self.feed_paths:
             try:
@@ -210,8 +251,12 @@ class IncrementalState:
                 self.stats.inc_value("newscrawl/incremental/not_recorded", len(self.pending))
                 self.pending.clear()
                 return
-        new = self.store.record((record for record, _ in self.pending), self.run_id,
-                                locations={r["article_id"]: where for r, where in self.pending if where})
+        try:
+            new = self.store.record((record for record, _ in self.pending), self.run_id,
+                                    locations={r["article_id"]: where for r, where in self.pending if where})
+        except StateStoreError as error:
+            self._lose(error)  # the pending rows are in the feed files: recovered next run
+            return
         self.stats.inc_value("newscrawl/incremental/recorded", new)
         self.pending.clear()
 

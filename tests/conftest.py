@@ -92,32 +92,49 @@ def free_port():
         return probe.getsockname()[1]
 
 
+class PostgresServer:
+    """A PostgreSQL server of the tests' own: initdb + pg_ctl in a temporary directory on
+    a free port (as the postgres user when run as root: PostgreSQL refuses root)."""
+
+    def __init__(self, initdb: str, pg_ctl: str):
+        import shutil
+        import tempfile
+
+        self.pg_ctl = pg_ctl
+        self.base = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
+        self.as_postgres = []
+        if os.geteuid() == 0:
+            shutil.chown(self.base, "postgres", "postgres")
+            self.as_postgres = ["runuser", "-u", "postgres", "--"]
+        self.port = free_port()
+        subprocess.run([*self.as_postgres, initdb, "-D", str(self.base / "data"), "-A", "trust", "-U", "postgres",
+                        "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+
+    def start(self) -> None:
+        subprocess.run([*self.as_postgres, self.pg_ctl, "-D", str(self.base / "data"), "-l", str(self.base / "log"), "-w",
+                        "-o", f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                       check=True, capture_output=True)
+
+    def stop(self, mode: str = "immediate") -> None:
+        subprocess.run([*self.as_postgres, self.pg_ctl, "-D", str(self.base / "data"), "-m", mode, "stop"],
+                       capture_output=True)
+
+
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory):
-    """initdb + pg_ctl in a temporary directory on a free port (as the postgres user
-    when run as root: PostgreSQL refuses root). Yields the port."""
+def postgres_server():
+    """The tests' PostgreSQL server, running (a test may stop it; it starts it again)."""
     import shutil
-    import tempfile
 
     initdb, pg_ctl = _postgres_program("initdb"), _postgres_program("pg_ctl")
     if initdb is None or pg_ctl is None:
         pytest.skip("PostgreSQL is installed by .ci/run")
-    base = Path(tempfile.mkdtemp(prefix="newscrawl-pg-"))
-    as_postgres = []
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run([*as_postgres, initdb, "-D", str(base / "data"), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                    "--no-sync"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, pg_ctl, "-D", str(base / "data"), "-l", str(base / "log"), "-w", "-o",
-                    f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+    server = PostgresServer(initdb, pg_ctl)
+    server.start()
     try:
-        yield port
+        yield server
     finally:
-        subprocess.run([*as_postgres, pg_ctl, "-D", str(base / "data"), "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+        server.stop()
+        shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -128,7 +145,7 @@ def postgres_url(postgres_server, request):
     import psycopg
 
     name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50] + f"_{os.getpid()}"
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{postgres_server}/postgres", autocommit=True) as db:
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{postgres_server.port}/postgres", autocommit=True) as db:
         db.execute(f'DROP DATABASE IF EXISTS "{name}"')
         db.execute(f'CREATE DATABASE "{name}"')
-    return f"postgresql://postgres@127.0.0.1:{postgres_server}/{name}"
+    return f"postgresql://postgres@127.0.0.1:{postgres_server.port}/{name}"

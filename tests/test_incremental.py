@@ -367,3 +367,30 @@ def test_one_of_two_crawls_killed_then_run_again_still_exactly_once(store_locati
     assert len(rows) == len(set(rows)) == 200  # the killed crawl's rows counted once, the rest fetched
     with StateStore(store_location) as store:
         assert store.count() == 200
+
+
+def test_a_postgres_store_lost_mid_run_stops_the_crawl_cleanly_and_loses_nothing(postgres_server, postgres_url,
+                                                                                   tmp_path):
+    env = {"NEWSCRAWL_STATE_URL": postgres_url}
+    server = synthetic_mirror(100, article_delay=0.1)
+    args = ("-a", "discover=listing", "-a", "max_pages=10", "-s", "NEWSCRAWL_STATE_BATCH_SIZE=5",
+            "-s", "CONCURRENT_REQUESTS=2")
+    try:
+        command, environment = crawl_command(server.base_url, "-O", "out/lost.jsonl", *args, env=env)
+        crawl = subprocess.Popen(command, cwd=tmp_path, env=environment, stderr=subprocess.PIPE, text=True)
+        wait_for_rows("lost.jsonl", tmp_path / "out", 10, crawl)
+        postgres_server.stop()
+        try:
+            _, log = crawl.communicate(timeout=120)
+        finally:
+            postgres_server.start()
+        assert crawl.returncode == 1, log[-3000:]
+        assert "Traceback" not in log
+        assert "crawl stopped: state store" in log.strip().splitlines()[-1] and " lost: " in log
+        server.article_delay = 0
+        status, log = run_crawl(server.base_url, "-O", "out/again.jsonl", *args, cwd=tmp_path, env=env)
+        assert status == 0, log[-3000:]
+    finally:
+        server.stop()
+    rows = [row["article_id"] for row in feed_rows(tmp_path / "out")]
+    assert len(rows) == len(set(rows)) == 100  # what the lost run wrote counted once, the rest fetched

@@ -21,7 +21,7 @@ from scrapy.exceptions import UsageError
 from newscrawl.feedexport import CheckedFeedExporter
 from newscrawl.feeds import feed_problems
 from newscrawl.health import unreachable
-from newscrawl.incremental import StateStoreError, check_state_store
+from newscrawl.incremental import IncrementalState, StateStoreError, check_state_store
 from newscrawl.report import RunReport
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ class Command(ScrapyCrawlCommand):
         super().run(args, opts)
         if self.exitcode != 0 or self.crawler_process.bootstrap_failed:
             return  # the crawl did not start (Scrapy has said why): nothing more to judge
+        state = self._crawler.get_extension(IncrementalState) if self._crawler is not None else None
+        if state is not None and state.lost:
+            logger.error("crawl stopped: %s; the next run takes in the rows already in the feed files", state.lost)
+            self.exitcode = 1
+            return
         exporter = self._crawler.get_extension(CheckedFeedExporter) if self._crawler is not None else None
         if exporter is not None and exporter.failed:
             logger.error("crawl failed: feed(s) %s could not be written; the next run exports their articles again",

@@ -144,6 +144,9 @@ class Store:
     def _begin(self) -> None:
         raise NotImplementedError
 
+    def _rollback(self) -> None:
+        self.db.execute("ROLLBACK")
+
     def _archive_columns(self) -> str:
         """The archive-location columns, or NULLs for a store from before them."""
         return "warc_path, warc_offset, warc_length" if self.version >= 3 else "NULL, NULL, NULL"
@@ -208,7 +211,7 @@ class Store:
                               (*(str(record.get(name) or "") for name in ANALYST_COLUMNS), article_id))
             self._execute("COMMIT")
         except BaseException:
-            self._execute("ROLLBACK")
+            self._rollback()
             raise
 
     # -- sharing the store between crawls ------------------------------------------
@@ -293,7 +296,7 @@ class Store:
                 self._execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))
             self._execute("COMMIT")
         except BaseException:
-            self._execute("ROLLBACK")
+            self._rollback()
             raise
         return new
 

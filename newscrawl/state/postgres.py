@@ -9,6 +9,7 @@ password; credentials come only from the URL or the environment (PGPASSWORD, ~/.
 from __future__ import annotations
 
 import logging
+import time
 from urllib.parse import urlsplit, urlunsplit
 
 from newscrawl.state.base import ANALYST_SCHEMA, CLAIMS_SCHEMA, SCHEMA_VERSION, Store, StateStoreError
@@ -81,6 +82,8 @@ def _connect(url: str, read_only: bool = False):
 
 class PostgresStore(Store):
     PLACEHOLDER = "%s"
+    # Waits before each new attempt when the server is lost mid-run (then StateStoreError).
+    RECONNECT_DELAYS = (0.5, 1, 2, 4, 8)
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
         self.url = url
@@ -143,3 +146,46 @@ class PostgresStore(Store):
 
     def _begin(self) -> None:
         self.db.execute("BEGIN")
+
+    def _rollback(self) -> None:
+        import psycopg
+
+        try:
+            self.db.execute("ROLLBACK")
+        except psycopg.OperationalError:
+            pass  # the connection is gone, and its transaction with it
+
+    # -- a server lost mid-run: reconnect with backoff, retry, or give up cleanly ----------
+    def _execute(self, sql: str, params: tuple = ()):
+        if self.db is not None and self.db.info.transaction_status in (2, 3):  # inside our BEGIN: record() retries
+            return super()._execute(sql, params)
+        return self._retrying(lambda: super(PostgresStore, self)._execute(sql, params))
+
+    def record(self, records, run_id=None, locations=None) -> int:
+        """As Store.record, the whole transaction again if the server was lost."""
+        records = list(records)
+        return self._retrying(lambda: super(PostgresStore, self).record(records, run_id, locations))
+
+    def _retrying(self, action):
+        import psycopg
+
+        for delay in (*self.RECONNECT_DELAYS, None):
+            try:
+                return action()
+            except psycopg.OperationalError as error:
+                if delay is None:
+                    raise StateStoreError(f"state store {self.path} lost: {' '.join(str(error).split())[:200]}") from None
+                logger.warning("state store %s: connection lost (%s); again in %g s", self.path,
+                               " ".join(str(error).split())[:120], delay)
+                time.sleep(delay)
+                self._reconnect()
+
+    def _reconnect(self) -> None:
+        try:
+            self.db.close()
+        except Exception:  # noqa: BLE001 - the old connection is broken anyway
+            pass
+        try:
+            self.db = _connect(self.url, self.read_only)
+        except StateStoreError as error:
+            logger.warning("%s", error)  # the next attempt says whether it is back
