@@ -114,16 +114,19 @@ class ScrapydClient:
 
 @dataclass
 class Trigger:
-    """One tick: schedule the spider unless a job of it is pending or running."""
+    """One tick: schedule the spider on a scrapyd node that is up and idle (no job of
+    the spider pending or running there). Nodes that are down are passed over; all busy:
+    the tick is skipped; all down: ScrapydError (the caller retries). Several nodes share
+    one state store (PostgreSQL), so crawls on two of them never fetch an article twice."""
 
-    client: ScrapydClient
+    clients: list[ScrapydClient]
     project: str = "newscrawl"
     spider: str = "yonhap"
     arguments: dict[str, str] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
 
-    def busy_job(self) -> dict | None:
-        jobs = self.client.list_jobs(self.project)
+    def busy_job(self, client: ScrapydClient) -> dict | None:
+        jobs = client.list_jobs(self.project)
         for state in ("running", "pending"):
             for job in jobs.get(state, []):
                 if job.get("spider") == self.spider:
@@ -131,15 +134,38 @@ class Trigger:
         return None
 
     def __call__(self) -> str:
-        """"scheduled <job id>" or "skipped: ..."; ScrapydError when scrapyd fails."""
-        busy = self.busy_job()
+        """"scheduled <job id>" or "skipped: ..."; ScrapydError when no node answers."""
+        busy, down = [], []
+        for client in self.clients:
+            try:
+                job = self.busy_job(client)
+            except CredentialsError:
+                raise
+            except ScrapydError as error:
+                down.append(error)
+                logger.warning("%s; passed over this tick", error)
+                continue
+            if job is not None:
+                busy.append((client, job))
+                continue
+            try:
+                job_id = client.schedule(self.project, self.spider, self.arguments, self.settings)
+            except CredentialsError:
+                raise
+            except ScrapydError as error:
+                down.append(error)
+                logger.warning("%s; passed over this tick", error)
+                continue
+            where = f" on {client.url}" if len(self.clients) > 1 else ""
+            logger.info("scheduled %s job %s%s", self.spider, job_id, where)
+            return f"scheduled {job_id}{where}"
         if busy:
-            message = f"skipped: job {busy['id']} of {self.spider} is still {busy['state']}"
+            client, job = busy[0]
+            where = f" on {client.url} (every node that is up is busy)" if len(self.clients) > 1 else ""
+            message = f"skipped: job {job['id']} of {self.spider} is still {job['state']}{where}"
             logger.info(message)
             return message
-        job = self.client.schedule(self.project, self.spider, self.arguments, self.settings)
-        logger.info("scheduled %s job %s", self.spider, job)
-        return f"scheduled {job}"
+        raise down[-1]
 
 
 def with_retries(action: Callable[[], str], delays: Sequence[float], stop: threading.Event | None = None) -> str | None:
@@ -187,7 +213,8 @@ def run_service(trigger: Trigger, *, cron: str | None = None, every: float | Non
     signal.signal(signal.SIGTERM, shut_down)
     signal.signal(signal.SIGINT, shut_down)
     when = f"cron '{cron}' ({timezone})" if cron else f"every {every:g} s"
-    logger.info("scheduling %s/%s on %s at %s", trigger.project, trigger.spider, trigger.client.url, when)
+    logger.info("scheduling %s/%s on %s at %s", trigger.project, trigger.spider,
+                ", ".join(client.url for client in trigger.clients), when)
     scheduler.start()
     logger.info("scheduler stopped")
     return 0

@@ -34,8 +34,9 @@ def free_port() -> int:
 class Scrapyd:
     """A real scrapyd in a subprocess: deploy/scrapyd.conf, a free port, temp dirs, auth."""
 
-    def __init__(self, home: Path, port: int | None = None):
+    def __init__(self, home: Path, port: int | None = None, env: dict | None = None):
         self.home = home
+        self.env = env or {}
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = home / "data"
@@ -45,7 +46,7 @@ class Scrapyd:
 
     def start(self) -> "Scrapyd":
         env = clean_env(SCRAPYD_HTTP_PORT=str(self.port), SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD,
-                        NEWSCRAWL_DATA_DIR=str(self.data_dir))
+                        NEWSCRAWL_DATA_DIR=str(self.data_dir), **self.env)
         self.log = open(self.home / "scrapyd.out", "wb")
         self.process = subprocess.Popen([str(BIN / "scrapyd"), "--pidfile="], cwd=self.home, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -242,6 +243,51 @@ def test_scheduler_service_survives_scrapyd_down_skips_busy_ticks_and_stops_on_s
     assert "skipped: job" in log and "is still running" in log
     assert log.rstrip().endswith("scheduler stopped")
     assert "Traceback" not in log and PASSWORD not in log
+
+
+def test_two_nodes_share_a_postgres_store_and_the_scheduler_uses_the_one_that_is_up(tmp_path, project_copy, egg,
+                                                                                   postgres_url):
+    mirror = MirrorServer(build_site(load_articles(REAL_PAGES)), article_delay=0.2).start()
+    nodes = [Scrapyd(tmp_path / name, env={"NEWSCRAWL_STATE_URL": postgres_url}).start() for name in ("a", "b")]
+    service = None
+    try:
+        for node in nodes:
+            result = deploy(project_copy, node.url, "--egg", str(egg))
+            assert result.returncode == 0, result.stderr
+        service = subprocess.Popen(
+            [sys.executable, "-m", "newscrawl", "schedule", "--every", "1", "--retry-delays", "0.2",
+             "--url", nodes[0].url, "--url", nodes[1].url, "-a", "discover=rss",
+             "-s", f"YONHAP_BASE_URL={mirror.base_url}", *MIRROR_SETTINGS],
+            env=clean_env(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD), stderr=subprocess.PIPE, text=True)
+
+        def finished(node):
+            return node.client().list_jobs("newscrawl")["finished"]
+
+        deadline = time.monotonic() + 90
+        while not (finished(nodes[0]) and finished(nodes[1])):  # the ticks used both nodes
+            assert time.monotonic() < deadline, "no job finished on both nodes"
+            time.sleep(0.3)
+        nodes[0].stop()  # node a goes down: the next ticks run on b
+        before = len(finished(nodes[1]))
+        deadline = time.monotonic() + 60
+        while len(finished(nodes[1])) < before + 2:
+            assert time.monotonic() < deadline, "no more jobs on node b"
+            time.sleep(0.3)
+        service.send_signal(signal.SIGTERM)
+        _, log = service.communicate(timeout=30)
+    finally:
+        if service is not None and service.poll() is None:
+            service.kill()
+        for node in nodes:
+            node.stop()
+        mirror.stop()
+    assert service.returncode == 0 and "Traceback" not in log and PASSWORD not in log
+    assert f"on {nodes[0].url}" in log and f"on {nodes[1].url}" in log
+    assert f"scrapyd at {nodes[0].url}" in log and "passed over this tick" in log  # the down node, said
+    rows = [json.loads(line)["article_id"] for node in nodes
+            for feed in (node.data_dir / "feeds").glob("yonhap-*.jsonl") for line in feed.read_text().splitlines()]
+    assert sorted(rows) == REAL_IDS  # every article once, across both nodes' feeds
+    assert all(mirror.requests[f"/view/{i}"] == 1 for i in REAL_IDS)
 
 
 def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):

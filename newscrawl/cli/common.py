@@ -46,7 +46,9 @@ def fail(command: str, message: str, status: int = 1) -> int:
 
 
 def scrapyd_options(command: argparse.ArgumentParser, what_spider: bool = True) -> None:
-    command.add_argument("--url", help="scrapyd address (default: $NEWSCRAWL_SCRAPYD_URL or http://127.0.0.1:6800)")
+    command.add_argument("--url", action="append", metavar="URL",
+                         help="scrapyd address; repeat it for several nodes (default: $NEWSCRAWL_SCRAPYD_URL, "
+                         "comma-separated, or http://127.0.0.1:6800)")
     command.add_argument("--auth-file", metavar="PATH",
                          help="file with one line user:password (default: $SCRAPYD_USERNAME and $SCRAPYD_PASSWORD)")
     command.add_argument("--project", default="newscrawl", help="scrapyd project (default: %(default)s)")
@@ -67,13 +69,15 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
     return pairs
 
 
-def scrapyd_client(args: argparse.Namespace, credentials: tuple[str, str] | None):
-    """The client of --url, else $NEWSCRAWL_SCRAPYD_URL, else the local scrapyd."""
+def scrapyd_clients(args: argparse.Namespace, credentials: tuple[str, str] | None) -> list:
+    """A client for each --url, else for each of $NEWSCRAWL_SCRAPYD_URL (comma-separated),
+    else for the local scrapyd."""
     import os
 
     from newscrawl.service import DEFAULT_URL, ScrapydClient
 
-    return ScrapydClient(args.url or os.environ.get("NEWSCRAWL_SCRAPYD_URL") or DEFAULT_URL, credentials)
+    urls = args.url or [url.strip() for url in os.environ.get("NEWSCRAWL_SCRAPYD_URL", "").split(",") if url.strip()]
+    return [ScrapydClient(url, credentials) for url in urls or [DEFAULT_URL]]
 
 
 def trigger_from_args(args: argparse.Namespace):
@@ -95,7 +99,7 @@ def trigger_from_args(args: argparse.Namespace):
     if credentials is None:
         print(f"{PROG} {args.command}: no scrapyd credentials (SCRAPYD_USERNAME and SCRAPYD_PASSWORD, "
               "or --auth-file): calling scrapyd without authentication", file=sys.stderr)
-    return Trigger(scrapyd_client(args, credentials), args.project, args.spider, arguments, settings)
+    return Trigger(scrapyd_clients(args, credentials), args.project, args.spider, arguments, settings)
 
 
 def service_logging() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from newscrawl.cli.common import PROG, scrapyd_client, scrapyd_options
+from newscrawl.cli.common import PROG, scrapyd_clients, scrapyd_options
 
 
 def command_jobs(args: argparse.Namespace) -> int:
@@ -13,10 +13,22 @@ def command_jobs(args: argparse.Namespace) -> int:
     from newscrawl.service import ScrapydError, find_reports, format_job_rows, job_rows, read_credentials, read_progress
     from newscrawl.settings import NEWSCRAWL_DATA_DIR
 
+    jobs: dict[str, list] = {}
     try:
-        jobs = scrapyd_client(args, read_credentials(args.auth_file)).list_jobs(args.project)
-    except (ValueError, ScrapydError) as error:
+        clients = scrapyd_clients(args, read_credentials(args.auth_file))
+    except ValueError as error:
         print(f"{PROG} jobs: {error}", file=sys.stderr)
+        return 1
+    answered = 0
+    for client in clients:  # every node's jobs, one table
+        try:
+            for state, listed in client.list_jobs(args.project).items():
+                if isinstance(listed, list):
+                    jobs.setdefault(state, []).extend(listed)
+            answered += 1
+        except ScrapydError as error:
+            print(f"{PROG} jobs: {error}", file=sys.stderr)
+    if not answered:
         return 1
     data_dir = args.data_dir or NEWSCRAWL_DATA_DIR
     rows = job_rows(jobs, find_reports(data_dir), lambda job: read_progress(data_dir, job))[: args.limit]
