@@ -231,7 +231,7 @@ def _too_large(error: BaseException, message: str) -> bool:
 
 
 def _id_number(article_id: str) -> int:
-    """An article id's 17 digits as one number: the spider's per-article sets hold
+    """An article id's 17 digits as one number: the spider's per-article map holds
     these (a 100,000-item feed's ids take half the memory they would as strings)."""
     return int(article_id[3:])
 
@@ -273,11 +273,11 @@ class YonhapSpider(scrapy.Spider):
         # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
         spider.incremental = None
         spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
-        spider._skipped_ids = set()
-        spider._claimed_ids = set()
         spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
-        spider._requested_ids = set()
+        # The articles this run met, by what became of them: "requested", "skipped"
+        # (exported before) or "claimed" (another crawl fetches it), keyed by the id's digits.
+        spider._fates: dict[str, set[int]] = {fate: set() for fate in spider._FATE_STATS}
         spider._room = asyncio.Event()
         crawler.signals.connect(spider._room.set, signals.request_left_downloader)
         return spider
@@ -306,39 +306,36 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/out_of_range")
             return None
         self._inc(f"discovery/{source}/links")
-        article_id = article_id_from_url(url)
-        if self._exported_before(article_id) or self._claimed_elsewhere(article_id):
+        if not self._may_request(article_id_from_url(url)):
             return None
-        self._count_once(self._requested_ids, "articles/requested", article_id)
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
                               priority=ARTICLE_PRIORITY)
 
-    def _count_once(self, seen: set[int], key: str, article_id: str) -> None:
-        """Count newscrawl/<key> once per article, however many links lead to it."""
+    # Each fate's stat, counted once per article however many links lead to it.
+    _FATE_STATS = {"requested": "articles/requested", "skipped": "incremental/skipped",
+                   "claimed": "incremental/claimed_elsewhere"}
+
+    def _may_request(self, article_id: str) -> bool:
+        """Whether to request the article now, noting its fate. Not when the state store
+        holds it from an earlier run (one this run requested itself may be in the store
+        already, batch commits: the dupefilter drops that one, and it is not counted as
+        exported before), nor when another live crawl on the same store is fetching it;
+        else this crawl claims it."""
         number = _id_number(article_id)
-        if number not in seen:
-            seen.add(number)
-            self._inc(key)
-
-    def _exported_before(self, article_id: str) -> bool:
-        """True (newscrawl/incremental/skipped, once per article) if the state store
-        holds the article from an earlier run. One this run requested itself may be in
-        the store already (batch commits); the dupefilter drops it, and it is not
-        counted as exported before."""
-        if (self.incremental is None or self.plan.refetch or _id_number(article_id) in self._requested_ids
-                or not self.incremental.is_exported(article_id)):
-            return False
-        self._count_once(self._skipped_ids, "incremental/skipped", article_id)
-        return True
-
-    def _claimed_elsewhere(self, article_id: str) -> bool:
-        """True (newscrawl/incremental/claimed_elsewhere, once per article) if another
-        live crawl on the same store is fetching the article; else this crawl claims it."""
-        if (self.incremental is None or _id_number(article_id) in self._requested_ids
-                or self.incremental.claim(article_id)):
-            return False
-        self._count_once(self._claimed_ids, "incremental/claimed_elsewhere", article_id)
-        return True
+        if number in self._fates["requested"]:
+            return True
+        if self.incremental is None:
+            fate = "requested"
+        elif not self.plan.refetch and self.incremental.is_exported(article_id):
+            fate = "skipped"
+        elif not self.incremental.claim(article_id):
+            fate = "claimed"
+        else:
+            fate = "requested"
+        if number not in self._fates[fate]:
+            self._fates[fate].add(number)
+            self._inc(self._FATE_STATS[fate])
+        return fate == "requested"
 
     # -- discovery -------------------------------------------------------------
     async def start(self):
@@ -349,11 +346,9 @@ class YonhapSpider(scrapy.Spider):
         self.workers = self.crawler.get_extension(ExtractionWorkers)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
-            article_id = article_id_from_url(url)
-            if self._exported_before(article_id) or self._claimed_elsewhere(article_id):
+            if not self._may_request(article_id_from_url(url)):
                 continue
             await self._room_for_more()
-            self._count_once(self._requested_ids, "articles/requested", article_id)
             yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
                                  cb_kwargs={"source": "explicit"}, priority=ARTICLE_PRIORITY)
         for path in plan.rss_paths:
