@@ -139,19 +139,12 @@ class Trigger:
         for client in self.clients:
             try:
                 job = self.busy_job(client)
-            except CredentialsError:
-                raise
-            except ScrapydError as error:
-                down.append(error)
-                logger.warning("%s; passed over this tick", error)
-                continue
-            if job is not None:
-                busy.append((client, job))
-                continue
-            try:
+                if job is not None:
+                    busy.append((client, job))
+                    continue
                 job_id = client.schedule(self.project, self.spider, self.arguments, self.settings)
             except CredentialsError:
-                raise
+                raise  # wrong credentials are not a node that is down
             except ScrapydError as error:
                 down.append(error)
                 logger.warning("%s; passed over this tick", error)

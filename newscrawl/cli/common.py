@@ -5,6 +5,7 @@ import argparse
 import os
 import stat
 import sys
+from pathlib import Path
 
 PROG = "newscrawl"
 # The most an input file (a text dump, a saved page) may hold: an article page is
@@ -43,6 +44,21 @@ def fail(command: str, message: str, status: int = 1) -> int:
     """Say what went wrong on one stderr line; return the exit status."""
     print(f"{PROG} {command}: {message}", file=sys.stderr)
     return status
+
+
+def output_problem(path: str, formats: dict | None = None) -> str | None:
+    """What is wrong with an output file's name, or None: a suffix not among `formats`
+    (suffix -> format; None: any), or a directory that does not exist."""
+    from newscrawl.records import format_for_path
+
+    if formats is not None:
+        try:
+            format_for_path(path, formats)
+        except ValueError as error:
+            return str(error)
+    if not Path(path).absolute().parent.is_dir():
+        return f"{path}: the output directory does not exist"
+    return None
 
 
 def scrapyd_options(command: argparse.ArgumentParser, what_spider: bool = True) -> None:

@@ -5,19 +5,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from newscrawl.cli.common import PROG, fail
+from newscrawl.cli.common import PROG, fail, output_problem
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from newscrawl.export import export_format, read_feed_files, select_records, write_export
+    from newscrawl.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
 
-    try:
-        export_format(args.output)
-    except ValueError as error:
-        return fail("export", str(error), 2)
-    if not Path(args.output).absolute().parent.is_dir():
-        return fail("export", f"{args.output}: the output directory does not exist", 2)
+    if problem := output_problem(args.output, EXPORT_FORMATS):
+        return fail("export", problem, 2)
     if args.feeds:
         for name in args.feeds:
             if not Path(name).is_file():

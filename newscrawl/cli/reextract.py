@@ -7,21 +7,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from newscrawl.cli.common import PROG, fail
+from newscrawl.cli.common import PROG, fail, output_problem
 
 
 def command_reextract(args: argparse.Namespace) -> int:
-    from newscrawl.export import export_format, write_export
+    from newscrawl.export import EXPORT_FORMATS, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
     from newscrawl.warc.rebuild import default_processes, rebuild
     from newscrawl.warc.reader import warc_files
 
-    try:
-        export_format(args.output)
-    except ValueError as error:
-        return fail("reextract", str(error), 2)
-    if not Path(args.output).absolute().parent.is_dir():
-        return fail("reextract", f"{args.output}: the output directory does not exist", 2)
+    if problem := output_problem(args.output, EXPORT_FORMATS):
+        return fail("reextract", problem, 2)
     processes = default_processes() if args.processes is None else args.processes
     if processes < 0:
         return fail("reextract", "--processes takes a whole number of at least 0", 2)

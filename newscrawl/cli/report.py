@@ -7,7 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from newscrawl.cli.common import PROG, fail
+from newscrawl.cli.common import PROG, fail, output_problem
 
 
 def _day(value: str) -> date:
@@ -64,8 +64,8 @@ def command_report(args: argparse.Namespace) -> int:
 
     if args.since and args.until and args.until < args.since:
         return fail("report", f"--until ({args.until}) is before --since ({args.since})", 2)
-    if not Path(args.output).absolute().parent.is_dir():
-        return fail("report", f"{args.output}: the output directory does not exist", 2)
+    if problem := output_problem(args.output):
+        return fail("report", problem, 2)
     if args.feeds:
         for name in args.feeds:
             if not Path(name).is_file():
