@@ -117,6 +117,11 @@ class FeedFile:
     start_offset: int = 0  # the file's size when the run began writing to it
 
 
+def _analyst_values(record: dict) -> tuple[str, ...]:
+    """A record's ANALYST_COLUMNS, as stored beside it."""
+    return tuple(str(record.get(name) or "") for name in ANALYST_COLUMNS)
+
+
 def _process_exists(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -208,7 +213,7 @@ class Store:
             for article_id, blob in rows:
                 record = json.loads(zlib.decompress(blob))
                 self._execute("UPDATE articles SET headline = ?, url = ?, section = ? WHERE article_id = ?",
-                              (*(str(record.get(name) or "") for name in ANALYST_COLUMNS), article_id))
+                              (*_analyst_values(record), article_id))
             self._execute("COMMIT")
         except BaseException:
             self._rollback()
@@ -277,18 +282,17 @@ class Store:
                     continue
                 blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
                 values = (record.get("story_id") or article_id[:15], _whole_number(record.get("revision")),
-                          content_hash(record), record.get("published_at") or "", now, blob, article_id)
+                          content_hash(record), record.get("published_at") or "", *_analyst_values(record), now, blob,
+                          article_id)
                 updated = self._execute(
-                    "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?,"
-                    " last_seen = ?, record = ? WHERE article_id = ?", values)
+                    "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?, headline = ?,"
+                    " url = ?, section = ?, last_seen = ?, record = ? WHERE article_id = ?", values)
                 if updated.rowcount == 0:
                     self._execute(
-                        "INSERT INTO articles (story_id, revision, content_hash, published_at, last_seen, record,"
-                        " article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
+                        "INSERT INTO articles (story_id, revision, content_hash, published_at, headline, url, section,"
+                        " last_seen, record, article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values, now))
                     new += 1
-                if self.version >= 5:
-                    self._execute("UPDATE articles SET headline = ?, url = ?, section = ? WHERE article_id = ?",
-                                  (*(str(record.get(name) or "") for name in ANALYST_COLUMNS), article_id))
                 if where := locations.get(article_id):
                     self._execute("UPDATE articles SET warc_path = ?, warc_offset = ?, warc_length = ?"
                                   " WHERE article_id = ?", (str(where[0]), where[1], where[2], article_id))
