@@ -214,23 +214,23 @@ def run_service(trigger: Trigger, *, cron: str | None = None, every: float | Non
 
 
 # -- job listing -----------------------------------------------------------------------
-def find_reports(data_dir: str | os.PathLike) -> dict[str, Path]:
-    """job id -> its run report under data_dir (the newest if several)."""
-    reports: dict[str, Path] = {}
-    root = Path(data_dir)
-    if not root.is_dir():
-        return reports
+def report_files(data_dir: str | os.PathLike) -> list[Path]:
+    """The run reports under data_dir, oldest first (a dangling symlink or a directory
+    named like one is no report)."""
     found = []
-    for path in root.rglob(f"*{REPORT_SUFFIX}"):
+    root = Path(data_dir)
+    for path in root.rglob(f"*{REPORT_SUFFIX}") if root.is_dir() else ():
         try:
-            if path.is_file():  # a dangling symlink or a directory is no report
+            if path.is_file():
                 found.append((path.stat().st_mtime, path))
         except OSError:
             continue
-    for _, path in sorted(found):
-        job = path.name[: -len(REPORT_SUFFIX)].rsplit("-", 1)[-1]
-        reports[job] = path
-    return reports
+    return [path for _, path in sorted(found)]
+
+
+def find_reports(data_dir: str | os.PathLike) -> dict[str, Path]:
+    """job id -> its run report under data_dir (the newest if several)."""
+    return {path.name[: -len(REPORT_SUFFIX)].rsplit("-", 1)[-1]: path for path in report_files(data_dir)}
 
 
 def read_progress(data_dir: str | os.PathLike, job: str) -> str | None:

@@ -19,17 +19,18 @@ def _day(value: str) -> date:
 
 def run_reports(data_dir: str | Path) -> list[dict]:
     """Every crawl's run report under the data directory (unreadable ones skipped)."""
-    from newscrawl.report import REPORT_SUFFIX
+    from newscrawl.service import report_files
 
     reports, seen = [], set()
-    root = Path(data_dir)
-    for path in sorted(root.rglob(f"*{REPORT_SUFFIX}")) if root.is_dir() else []:
+    for path in report_files(data_dir):
         try:
             report = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
+        if not isinstance(report, dict):
+            continue
         key = (report.get("job"), report.get("started_at"))  # a copy under reports/ is the same run
-        if isinstance(report, dict) and key not in seen:
+        if key not in seen:
             seen.add(key)
             reports.append(report)
     return reports
