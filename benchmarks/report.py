@@ -26,8 +26,9 @@ from datetime import date
 from newscrawl.analysis.sample import sample_records
 from newscrawl.state import StateStore
 with StateStore(sys.argv[1]) as store:
-    # The sample makes about 1.15 versions a story: ask for the stories that give the rows.
-    store.record(sample_records(round(int(sys.argv[2]) / 1.15), date(2025, 1, 1), 365), store.begin_run())
+    # The sample makes about 1.15 versions a story: ask for enough stories, keep exactly the rows asked.
+    rows = int(sys.argv[2])
+    store.record(sample_records(rows, date(2025, 1, 1), 365)[:rows], store.begin_run())
 """
 
 
