@@ -137,8 +137,10 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Language": "en",
     "Accept-Encoding": "gzip, deflate",
 }
-# A JOBDIR left by a killed crawl is not trusted (newscrawl.dupefilter, docs/running.md).
-DUPEFILTER_CLASS = "newscrawl.dupefilter.JobdirDupeFilter"
+# A JOBDIR left by a killed crawl is not trusted; articles exported before or claimed
+# by another crawl are not requested (newscrawl.dupefilter, docs/running.md). A crawl
+# refuses any other filter.
+DUPEFILTER_CLASS = "newscrawl.dupefilter.ArticleDupeFilter"
 
 # A crawl service exposes no control ports: a crawl refuses to start with either on
 # (newscrawl.guards), whoever sets it (scrapyd job settings included).

@@ -226,6 +226,14 @@ def test_a_crawl_refuses_settings_that_open_control_ports(mirror, tmp_path, sett
     assert "Telnet console listening" not in result.stderr and mirror.requests == {}
 
 
+def test_a_crawl_refuses_a_duplicate_filter_that_would_not_skip_exported_articles(mirror, tmp_path):
+    status, log = run_crawl(mirror.base_url, "-s", "DUPEFILTER_CLASS=scrapy.dupefilters.RFPDupeFilter", "-O", "x.jsonl",
+                            cwd=tmp_path)
+    assert status == 2 and "Traceback" not in log
+    assert "DUPEFILTER_CLASS must be newscrawl.dupefilter.ArticleDupeFilter or a subclass" in log.strip().splitlines()[-1]
+    assert mirror.requests == {}
+
+
 def test_explicit_urls_at_special_addresses_are_refused_unless_allowed(tmp_path):
     url = "http://169.254.169.254/view/AEN20230419004700315"
     status, log = run_crawl("http://127.0.0.1:9", "-a", f"urls={url}", cwd=tmp_path)

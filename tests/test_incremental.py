@@ -55,6 +55,8 @@ def test_second_run_fetches_no_known_article_and_new_revisions_are_exported(tmp_
         first = stats_from_log(log)
         assert first["newscrawl/incremental/recorded"] == 11
         assert first["newscrawl/incremental/known_at_start"] == 0
+        # RSS, sitemap and listing link each article: counted once (the 12th is robots.txt-forbidden).
+        assert first["newscrawl/articles/requested"] == 12 and first["newscrawl/request_failed/robots"] == 1
         assert "did not exist: started empty" in log
         requests_after_first = dict(server.requests)
 
@@ -116,6 +118,7 @@ def test_articles_this_run_exported_are_not_counted_as_exported_before(tmp_path)
     stats = stats_from_log(log)
     assert stats["item_scraped_count"] == 11
     assert "newscrawl/incremental/skipped" not in stats
+    assert stats["newscrawl/articles/requested"] == 12 and stats["newscrawl/request_failed/robots"] == 1
     assert all(server.requests[f"/view/{i}"] == 1 for i in REAL_IDS)
 
 
@@ -336,6 +339,8 @@ def test_two_crawls_at_once_fetch_and_export_each_article_once(store_location, t
     rows = [row["article_id"] for row in feed_rows(tmp_path / "out")]
     assert len(rows) == len(set(rows)) == 500  # and exported once
     assert all(stats_from_log(log).get("item_scraped_count", 0) > 0 for log in logs)  # both did work
+    # Each article counted as requested by the one crawl that claimed it.
+    assert sum(stats_from_log(log).get("newscrawl/articles/requested", 0) for log in logs) == 500
     with StateStore(store_location) as store:
         assert store.count() == 500
 

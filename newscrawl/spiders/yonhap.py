@@ -14,10 +14,12 @@ Arguments (-a NAME=VALUE), checked before the crawl starts:
   refetch        true: fetch and export again pages the state store says were
                  exported before (default false: they are skipped)
 
-Incremental crawls (newscrawl.incremental): an article page whose id the state store
-holds is not requested, whichever source found it; stat newscrawl/incremental/skipped.
-Nor is one another live crawl on the same store has claimed (several crawls, several
-machines); stat newscrawl/incremental/claimed_elsewhere.
+Incremental crawls: an article page whose id the state store holds is not requested,
+whichever source found it; stat newscrawl/incremental/skipped. Nor is one another live
+crawl on the same store has claimed (several crawls, several machines); stat
+newscrawl/incremental/claimed_elsewhere. The duplicate filter decides that
+(newscrawl.dupefilter.ArticleDupeFilter): article requests carry their id in
+meta[ARTICLE_ID].
 """
 from __future__ import annotations
 
@@ -36,12 +38,13 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.http import TextResponse
+from scrapy.utils.misc import load_object
 
 import newscrawl
 from newscrawl.discovery import FeedEntries
+from newscrawl.dupefilter import ARTICLE_ID, ArticleDupeFilter
 from newscrawl.guards import control_port_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
-from newscrawl.incremental import IncrementalState
 from newscrawl.processing import read_page
 from newscrawl.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
@@ -230,12 +233,6 @@ def _too_large(error: BaseException, message: str) -> bool:
             or type(error).__name__ in ("CancelledError", "DownloadCancelledError"))
 
 
-def _id_number(article_id: str) -> int:
-    """An article id's 17 digits as one number: the spider's per-article map holds
-    these (a 100,000-item feed's ids take half the memory they would as strings)."""
-    return int(article_id[3:])
-
-
 class YonhapSpider(scrapy.Spider):
     name = "yonhap"
 
@@ -249,9 +246,19 @@ class YonhapSpider(scrapy.Spider):
 
     @classmethod
     def check_settings(cls, settings) -> None:
-        """ValueError for settings a crawl refuses (newscrawl.guards): control ports."""
+        """ValueError for settings a crawl refuses: control ports (newscrawl.guards), and a
+        duplicate filter that would not skip the articles exported before nor count the
+        articles requested (the health checks' denominator)."""
         if problems := control_port_problems(settings.getbool):
             raise ValueError(problems[0])
+        name = settings.get("DUPEFILTER_CLASS")
+        try:
+            dupefilter = load_object(name)
+        except (ImportError, NameError, ValueError, AttributeError):
+            dupefilter = None
+        if not (isinstance(dupefilter, type) and issubclass(dupefilter, ArticleDupeFilter)):
+            raise ValueError(f"DUPEFILTER_CLASS must be newscrawl.dupefilter.ArticleDupeFilter or a subclass (it decides "
+                             f"which articles are requested, and counts them); got {name!r}")
 
     @classmethod
     def update_settings(cls, settings):
@@ -269,15 +276,9 @@ class YonhapSpider(scrapy.Spider):
         # the hosts of explicit URLs; Scrapy's OffsiteMiddleware enforces it.
         hosts = {urlsplit(spider.base_url).hostname, *YONHAP_HOSTS, *(urlsplit(u).hostname for u in spider.plan.explicit_urls)}
         spider.allowed_domains = sorted(host for host in hosts if host)
-        # The IncrementalState extension, looked up once the crawl starts. Not named
-        # `state`: with a JOBDIR, Scrapy pickles spider.state between runs.
-        spider.incremental = None
         spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
         spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
-        # The articles this run met, by what became of them: "requested", "skipped"
-        # (exported before) or "claimed" (another crawl fetches it), keyed by the id's digits.
-        spider._fates: dict[str, set[int]] = {fate: set() for fate in spider._FATE_STATS}
         spider._room = asyncio.Event()
         crawler.signals.connect(spider._room.set, signals.request_left_downloader)
         return spider
@@ -306,51 +307,24 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/out_of_range")
             return None
         self._inc(f"discovery/{source}/links")
-        if not self._may_request(article_id_from_url(url)):
-            return None
+        return self._page_request(url, source)
+
+    def _page_request(self, url: str, source: str) -> scrapy.Request:
+        """An article page's request. Whether it is fetched is the duplicate filter's
+        call (exported before, claimed by another crawl, asked for already)."""
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
-                              priority=ARTICLE_PRIORITY)
-
-    # Each fate's stat, counted once per article however many links lead to it.
-    _FATE_STATS = {"requested": "articles/requested", "skipped": "incremental/skipped",
-                   "claimed": "incremental/claimed_elsewhere"}
-
-    def _may_request(self, article_id: str) -> bool:
-        """Whether to request the article now, noting its fate. Not when the state store
-        holds it from an earlier run (one this run requested itself may be in the store
-        already, batch commits: the dupefilter drops that one, and it is not counted as
-        exported before), nor when another live crawl on the same store is fetching it;
-        else this crawl claims it."""
-        number = _id_number(article_id)
-        if number in self._fates["requested"]:
-            return True
-        if self.incremental is None:
-            fate = "requested"
-        elif not self.plan.refetch and self.incremental.is_exported(article_id):
-            fate = "skipped"
-        elif not self.incremental.claim(article_id):
-            fate = "claimed"
-        else:
-            fate = "requested"
-        if number not in self._fates[fate]:
-            self._fates[fate].add(number)
-            self._inc(self._FATE_STATS[fate])
-        return fate == "requested"
+                              meta={ARTICLE_ID: article_id_from_url(url)}, priority=ARTICLE_PRIORITY)
 
     # -- discovery -------------------------------------------------------------
     async def start(self):
         plan = self.plan
         # Which code runs: under scrapyd, the deployed egg's path shows here.
         logger.info("newscrawl %s from %s", newscrawl.__version__, Path(newscrawl.__file__).parent)
-        self.incremental = self.crawler.get_extension(IncrementalState)
         self.workers = self.crawler.get_extension(ExtractionWorkers)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
-            if not self._may_request(article_id_from_url(url)):
-                continue
             await self._room_for_more()
-            yield scrapy.Request(url, callback=self.parse_article, errback=self.article_failed,
-                                 cb_kwargs={"source": "explicit"}, priority=ARTICLE_PRIORITY)
+            yield self._page_request(url, "explicit")
         for path in plan.rss_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_rss, errback=self.source_failed)
         self._sitemap_documents = len(plan.sitemap_paths)
