@@ -105,6 +105,11 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024  # article pages are ~60-120 KB
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+# Responses being processed, in bytes, above which Scrapy stops downloading. Its 5 MB
+# default is less than one big feed: while a 7 MB RSS hands out its article requests
+# as the downloader has room for them (YonhapSpider._room_for_more), nothing would be
+# downloaded at all. Room for a few feeds at the size limit and the pages after them.
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 3 * DOWNLOAD_MAXSIZE
 # Items are processed one response at a time anyway (an article page gives one); the
 # default of 100 makes Scrapy start 100 asyncio workers per response (benchmarks/crawl.py).
 CONCURRENT_ITEMS = 16

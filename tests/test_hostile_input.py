@@ -1,5 +1,7 @@
 """Hostile or odd input from the site: out-of-range dates, stray end markers, deep nesting."""
+import asyncio
 import json
+import pytest
 
 from conftest import FIXTURES, REAL_PAGES, run_crawl, stats_from_log
 from newscrawl.mirror import MirrorServer, build_site, load_articles
@@ -123,6 +125,45 @@ def test_feeds_are_read_entry_by_entry_and_a_broken_tail_keeps_what_came_before(
                                          "DUPEFILTER_CLASS": "newscrawl.dupefilter.ArticleDupeFilter"})
     crawler.spider = spider = YonhapSpider.from_crawler(crawler, discover="rss")
     requests = spider.parse_rss(XmlResponse("http://127.0.0.1:9/RSS/news.xml", body=body))
-    first = next(requests)  # handed over before the rest of the feed is read
+
+    async def read():
+        first = await anext(requests)  # handed over before the rest of the feed is read
+        return first, [request async for request in requests]
+
+    first, rest = asyncio.run(read())
     assert first.url.endswith("/view/AEN20230419000000320")
-    assert len([first, *requests]) == 50
+    assert len([first, *rest]) == 50
+
+
+@pytest.mark.parametrize("kind", ["rss", "sitemap"])
+def test_a_huge_feed_is_handed_out_as_the_downloader_has_room(serve, tmp_path, kind):
+    # 5,000 links; the crawl closes after 30 pages. The scheduler was given a round of
+    # requests at a time, not the whole feed, and the rest was not read at the close.
+    links = [f"https://en.yna.co.kr/view/AEN2023041{n // 1000}{n % 1000:04d}00320" for n in range(5000)]
+    if kind == "rss":
+        path, body = "/RSS/news.xml", "<rss><channel>" + "".join(f"<item><link>{u}</link></item>" for u in links) + "</channel></rss>"
+    else:
+        path, body = "/news-sitemap.xml", ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                           + "".join(f"<url><loc>{u}</loc></url>" for u in links) + "</urlset>")
+    server = serve({path: body.encode()})
+    status, log = run_crawl(server.base_url, "-a", f"discover={kind}", "-s", "CLOSESPIDER_PAGECOUNT=30",
+                            "-s", "NEWSCRAWL_STATE_ENABLED=False", "-O", "out.jsonl", cwd=tmp_path)
+    assert "Traceback" not in log and "'finish_reason': 'closespider_pagecount'" in log
+    stats = stats_from_log(log)
+    assert 28 <= sum(count for path, count in server.requests.items() if path.startswith("/view/")) < 60
+    # A round: the queued and downloading requests, plus what Scrapy buffers of a
+    # callback's output (2 x CONCURRENT_ITEMS = 200) before it reaches the scheduler.
+    assert stats["scheduler/enqueued"] < 600
+    assert stats[f"newscrawl/discovery/{kind}/links"] < 600
+
+
+def test_a_feed_larger_than_the_scrapers_budget_does_not_stall_the_crawl(serve, tmp_path):
+    # Scrapy downloads nothing while the responses being processed exceed
+    # SCRAPER_SLOT_MAX_ACTIVE_SIZE; the feed's callback must not wait for room then.
+    links = "".join(f"<item><link>https://en.yna.co.kr/view/AEN2023041{n // 1000}{n % 1000:04d}00320</link></item>"
+                     for n in range(3000))
+    server = serve({"/RSS/news.xml": f"<rss><channel>{links}</channel></rss>".encode()})
+    status, log = run_crawl(server.base_url, "-a", "discover=rss", "-s", "SCRAPER_SLOT_MAX_ACTIVE_SIZE=100000",
+                            "-s", "CONCURRENT_REQUESTS=2", "-s", "CLOSESPIDER_PAGECOUNT=30",
+                            "-s", "NEWSCRAWL_STATE_ENABLED=False", "-O", "out.jsonl", cwd=tmp_path)
+    assert "Traceback" not in log and "'finish_reason': 'closespider_pagecount'" in log

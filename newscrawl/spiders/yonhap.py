@@ -323,33 +323,60 @@ class YonhapSpider(scrapy.Spider):
         self.workers = self.crawler.get_extension(ExtractionWorkers)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
-            await self._room_for_more()
+            if not await self._room_for_more():
+                return
             yield self._page_request(url, "explicit")
+        # Feeds and sitemaps are never filtered as seen: one a crawl closed before reading
+        # to the end (_room_for_more) is read again when a JOBDIR crawl resumes.
         for path in plan.rss_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_rss, errback=self.source_failed)
+            yield scrapy.Request(self.base_url + path, callback=self.parse_rss, errback=self.source_failed,
+                                 dont_filter=True)
         self._sitemap_documents = len(plan.sitemap_paths)
         for path in plan.sitemap_paths:
-            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap, errback=self.source_failed)
+            yield scrapy.Request(self.base_url + path, callback=self.parse_sitemap, errback=self.source_failed,
+                                 dont_filter=True)
         for path in plan.listing_paths:
             yield scrapy.Request(self.base_url + path, callback=self.parse_listing, errback=self.source_failed,
                                  cb_kwargs={"path": path, "page": 1})
 
-    async def _room_for_more(self) -> None:
-        """Wait while the engine has no room for another request. Scrapy reads start()
-        on while the downloader is full, so a urls_file of 10,000 URLs would otherwise
-        sit in the scheduler as 10,000 Request objects."""
-        engine = self.crawler.engine
-        while engine is not None and engine.running and self._no_room(engine):
+    async def _room_for_more(self) -> bool:
+        """Wait while the engine has no room for another article request; False when
+        no more will be fetched: the crawl is closing. (A feed left part-way is read
+        again by the next run, or by the resumed one with a JOBDIR: feed requests are
+        never filtered as seen.)
+        Scrapy reads start() on while the downloader is full, and schedules whatever a
+        callback yields: a urls_file of 10,000 URLs or an RSS of 100,000 items would
+        otherwise sit in the scheduler as that many Request objects (about 1 KB each)."""
+        try:
+            engine = self.crawler.engine
+        except RuntimeError:  # read outside a crawl (tests, benchmarks/feeds.py)
+            return True
+        while not self._closing(engine):
+            if not self._no_room(engine):
+                return True
             self._room.clear()
             try:  # woken when a request leaves the downloader; the timeout covers a busy scraper
                 await asyncio.wait_for(self._room.wait(), 0.25)
             except asyncio.TimeoutError:
                 pass
+        return False
+
+    @staticmethod
+    def _closing(engine) -> bool:
+        """The engine sends no more requests: it is closing the spider (a CLOSESPIDER_
+        limit, a shutdown, a failed feed) or has stopped. Scrapy has no public flag for
+        it: its needs_backout() is true then while neither downloader nor scraper is full."""
+        if not engine.running:
+            return True
+        scraper_full = engine.scraper.slot is not None and engine.scraper.slot.needs_backout()
+        return engine.needs_backout() and not engine.downloader.needs_backout() and not scraper_full
 
     def _no_room(self, engine) -> bool:
         """The downloader is full and a round of requests is already queued behind it
-        (the queue keeps the downloader busy while start() waits)."""
-        if not engine.needs_backout():
+        (the queue keeps the downloader busy while discovery waits). Only the
+        downloader's own backout counts: a full downloader always empties, while
+        waiting on the scraper could wait on the very feed response that waits here."""
+        if not engine.downloader.needs_backout():
             return False
         try:
             queued = len(engine.scheduler)
@@ -386,16 +413,21 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/empty")
             logger.warning("%s without entries: %s", source, response.url)
 
-    def parse_rss(self, response):
+    # RSS and sitemaps hand out their article requests as the downloader has room for
+    # them: reading stops between entries, so the scheduler holds a round of requests,
+    # not the whole feed's.
+    async def parse_rss(self, response):
         if not self._readable(response, "rss"):
             return
         for _, item in self._entries(response, "rss", ("item",)):
             stamp = item.get("pubDate", "")
             day = self._feed_day(stamp, "rss", parsedate_to_datetime) if stamp else None
             if request := self._article_request(item.get("link", ""), "rss", day):
+                if not await self._room_for_more():
+                    return
                 yield request
 
-    def parse_sitemap(self, response, depth: int = 0):
+    async def parse_sitemap(self, response, depth: int = 0):
         if not self._readable(response, "sitemap"):
             return
         for kind, entry in self._entries(response, "sitemap", ("url", "sitemap")):
@@ -407,6 +439,8 @@ class YonhapSpider(scrapy.Spider):
             stamp = entry.get("publication_date", "")
             day = self._feed_day(stamp, "sitemap", isoparse) if stamp else None
             if request := self._article_request(link, "sitemap", day):
+                if not await self._room_for_more():
+                    return
                 yield request
 
     def _child_sitemap(self, response, link: str, depth: int):
@@ -429,7 +463,8 @@ class YonhapSpider(scrapy.Spider):
         # A child sitemap on Yonhap's host is read from the base URL (a mirror).
         child = urlsplit(response.urljoin(link))
         return scrapy.Request(self.base_url + child.path + (f"?{child.query}" if child.query else ""),
-                              callback=self.parse_sitemap, errback=self.source_failed, cb_kwargs={"depth": depth})
+                              callback=self.parse_sitemap, errback=self.source_failed, cb_kwargs={"depth": depth},
+                              dont_filter=True)
 
     def _feed_day(self, stamp: str, source: str, parse) -> date | None:
         """The KST day of a feed entry's date, or None (newscrawl/discovery/<source>/bad_date)
