@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 
-CRAWL_PAGES = 40
+CRAWL_PAGES = 1000
 STAGES = ("read", "crawl", "jobdir")
 
 

@@ -372,16 +372,19 @@ class YonhapSpider(scrapy.Spider):
         return engine.needs_backout() and not engine.downloader.needs_backout() and not scraper_full
 
     def _no_room(self, engine) -> bool:
-        """The downloader is full and a round of requests is already queued behind it
-        (the queue keeps the downloader busy while discovery waits). Only the
-        downloader's own backout counts: a full downloader always empties, while
-        waiting on the scraper could wait on the very feed response that waits here."""
-        if not engine.downloader.needs_backout():
+        """A round of requests (CONCURRENT_REQUESTS) is queued for the downloader. The
+        queue, not the downloader, is what is measured: the downloader has a free place
+        each time a page comes back, before the engine refills it from the queue, and
+        a feed yielding into every such gap grew the queue by thousands. Not while the
+        scraper is over its budget (SCRAPER_SLOT_MAX_ACTIVE_SIZE): the engine then takes
+        nothing from the queue, and the feed waiting here may be what fills the scraper."""
+        slot = engine.scraper.slot
+        if slot is not None and slot.needs_backout():
             return False
         try:
             queued = len(engine.scheduler)
-        except TypeError:  # a scheduler that cannot tell
-            return True
+        except TypeError:  # a scheduler that cannot tell: wait while the downloader is full
+            return engine.downloader.needs_backout()
         return queued >= self.crawler.settings.getint("CONCURRENT_REQUESTS")
 
     def _readable(self, response, source: str) -> bool:
