@@ -344,6 +344,7 @@ class YonhapSpider(scrapy.Spider):
         no more will be fetched: the crawl is closing. (A feed left part-way is read
         again by the next run, or by the resumed one with a JOBDIR: feed requests are
         never filtered as seen.)
+
         Scrapy reads start() on while the downloader is full, and schedules whatever a
         callback yields: a urls_file of 10,000 URLs or an RSS of 100,000 items would
         otherwise sit in the scheduler as that many Request objects (about 1 KB each)."""
