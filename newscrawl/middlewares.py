@@ -34,6 +34,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from newscrawl.engine import engine_closing
+
 logger = logging.getLogger(__name__)
 
 
@@ -83,17 +85,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while (left := deadline - loop.time()) > 0:
-            if self._shutting_down():
+            if engine_closing(self.crawler.engine):
                 self.crawler.stats.inc_value("newscrawl/retry/cut_at_shutdown")
                 logger.info("shutting down: retry of %s given up (%s)", request.url, why)
                 return False
             await asyncio.sleep(min(left, self.SHUTDOWN_POLL_SECONDS))
         return True
-
-    def _shutting_down(self) -> bool:
-        engine = self.crawler.engine
-        slot = getattr(engine, "_slot", None)
-        return engine is None or not engine.running or getattr(slot, "closing", None) is not None
 
     async def process_response(self, request, response):
         asked = None

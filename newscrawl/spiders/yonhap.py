@@ -43,6 +43,7 @@ from scrapy.utils.misc import load_object
 import newscrawl
 from newscrawl.discovery import FeedEntries
 from newscrawl.dupefilter import ARTICLE_ID, ArticleDupeFilter
+from newscrawl.engine import engine_closing
 from newscrawl.guards import control_port_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.processing import read_page
@@ -352,7 +353,7 @@ class YonhapSpider(scrapy.Spider):
             engine = self.crawler.engine
         except RuntimeError:  # read outside a crawl (tests, benchmarks/feeds.py)
             return True
-        while not self._closing(engine):
+        while not engine_closing(engine):
             if not self._no_room(engine):
                 return True
             self._room.clear()
@@ -361,16 +362,6 @@ class YonhapSpider(scrapy.Spider):
             except asyncio.TimeoutError:
                 pass
         return False
-
-    @staticmethod
-    def _closing(engine) -> bool:
-        """The engine sends no more requests: it is closing the spider (a CLOSESPIDER_
-        limit, a shutdown, a failed feed) or has stopped. Scrapy has no public flag for
-        it: its needs_backout() is true then while neither downloader nor scraper is full."""
-        if not engine.running:
-            return True
-        scraper_full = engine.scraper.slot is not None and engine.scraper.slot.needs_backout()
-        return engine.needs_backout() and not engine.downloader.needs_backout() and not scraper_full
 
     def _no_room(self, engine) -> bool:
         """A round of requests (CONCURRENT_REQUESTS) is queued for the downloader. The
