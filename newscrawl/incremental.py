@@ -108,7 +108,7 @@ class IncrementalState:
         )
         self.run_id = None if self.read_only else store.begin_run(self.lease)
         self.feed_paths: list[str] = []
-        self.pending: list[dict] = []
+        self.pending: list[tuple[dict, object]] = []  # (record, where its page is archived or None)
         self.reason = "finished"
 
     @classmethod
@@ -252,8 +252,7 @@ class IncrementalState:
                 self.pending.clear()
                 return
         try:
-            new = self.store.record((record for record, _ in self.pending), self.run_id,
-                                    locations={r["article_id"]: where for r, where in self.pending if where})
+            new = self.store.record_with_locations(self.pending, self.run_id)
         except StateStoreError as error:
             self._lose(error)  # the pending rows are in the feed files: recovered next run
             return

@@ -302,6 +302,11 @@ def test_both_backends_record_versions_recover_and_export(location, tmp_path):
         assert store.is_exported(LEAD["article_id"]) and store.count() == 3
         assert [r["article_id"] for r in store.records(latest=True)] == [OTHER["article_id"], LEAD["article_id"]]
         assert store.archived_at(OTHER["article_id"]) == ("a.warc.gz", 10, 20)
+        # exported again: without an archived page it keeps the old one's place, with one it moves
+        store.record([dict(OTHER, crawled_at="later")], run)
+        assert store.archived_at(OTHER["article_id"]) == ("a.warc.gz", 10, 20)
+        store.record_with_locations([(dict(OTHER, crawled_at="latest"), ("b.warc.gz", 30, 40))], run)
+        assert store.archived_at(OTHER["article_id"]) == ("b.warc.gz", 30, 40)
         # a run that never finished: its feed's rows are taken in at the next start
         crashed = store.begin_run()
         feed = tmp_path / "crashed.jsonl"

@@ -54,8 +54,7 @@ def command_reextract(args: argparse.Namespace) -> int:
             try:
                 with StateStore(state) as store:
                     rows = list(scratch.records(with_locations=True))
-                    new = store.record((record for record, _ in rows),
-                                       locations={r["article_id"]: where for r, where in rows if where})
+                    new = store.record_with_locations(rows)
             except StateStoreError as error:
                 return fail("reextract", f"{error}; the state store was not updated")
             print(f"{PROG} reextract: state store {redacted(str(state))}: {len(rows)} article versions written "

@@ -205,6 +205,17 @@ class Store:
         # What it exported is in `articles` now; what it did not is free for others.
         self._execute("DELETE FROM claims WHERE run_id = ?", (run_id,))
 
+    def _newer_schema(self, version: int) -> StateStoreError:
+        return StateStoreError(f"state store {self.path} has schema version {version}, newer than this newscrawl "
+                               f"understands ({SCHEMA_VERSION}); upgrade newscrawl")
+
+    def _migrated(self, from_version: int) -> None:
+        """What is left once a migration's statements ran: the store is at SCHEMA_VERSION,
+        and rows stored before version 5 get their analyst columns."""
+        self.version = SCHEMA_VERSION
+        if from_version < 5:
+            self.fill_analyst_columns()
+
     def fill_analyst_columns(self) -> None:
         """Give rows stored before schema version 5 their headline, url and section."""
         rows = self._execute("SELECT article_id, record FROM articles WHERE headline IS NULL").fetchall()
@@ -248,9 +259,9 @@ class Store:
         return [run_id for run_id, alive_until, host, pid in rows
                 if alive_until is None or alive_until < now or (host == here and pid and not _process_exists(pid))]
 
-    def unfinished_feeds(self) -> list[FeedFile]:
-        """The feed files of dead runs (`dead_runs`)."""
-        dead = set(self.dead_runs())
+    def unfinished_feeds(self, dead: Iterable[int] | None = None) -> list[FeedFile]:
+        """The feed files of dead runs (`dead_runs`, unless given)."""
+        dead = set(self.dead_runs() if dead is None else dead)
         rows = self._execute("SELECT f.run_id, f.path, f.format, f.start_offset FROM run_feeds f JOIN runs r"
                              " USING (run_id) WHERE r.finished_at IS NULL ORDER BY f.run_id, f.path")
         return [FeedFile(*row) for row in rows if row[0] in dead]
@@ -259,7 +270,7 @@ class Store:
         """Take the rows in the feed files of runs that never finished (a crash, a
         kill) into the store; returns how many were new to it."""
         dead = self.dead_runs()
-        recovered = self.record(r for feed in self.unfinished_feeds() for r in read_feed(feed))
+        recovered = self.record(r for feed in self.unfinished_feeds(dead) for r in read_feed(feed))
         # Every dead run, with feeds or without (one killed before its first row); its
         # claims are free now that what it wrote is in the store.
         for run_id in dead:
@@ -281,21 +292,22 @@ class Store:
                 if not article_id:
                     continue
                 blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+                where = locations.get(article_id)
                 values = (record.get("story_id") or article_id[:15], _whole_number(record.get("revision")),
                           content_hash(record), record.get("published_at") or "", *_analyst_values(record), now, blob,
-                          article_id)
+                          *((str(where[0]), where[1], where[2]) if where else (None, None, None)), article_id)
+                # A version exported again without an archived page keeps where its page was archived.
                 updated = self._execute(
                     "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?, headline = ?,"
-                    " url = ?, section = ?, last_seen = ?, record = ? WHERE article_id = ?", values)
+                    " url = ?, section = ?, last_seen = ?, record = ?, warc_path = COALESCE(?, warc_path),"
+                    " warc_offset = COALESCE(?, warc_offset), warc_length = COALESCE(?, warc_length)"
+                    " WHERE article_id = ?", values)
                 if updated.rowcount == 0:
                     self._execute(
                         "INSERT INTO articles (story_id, revision, content_hash, published_at, headline, url, section,"
-                        " last_seen, record, article_id, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (*values, now))
+                        " last_seen, record, warc_path, warc_offset, warc_length, article_id, first_seen)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
                     new += 1
-                if where := locations.get(article_id):
-                    self._execute("UPDATE articles SET warc_path = ?, warc_offset = ?, warc_length = ?"
-                                  " WHERE article_id = ?", (str(where[0]), where[1], where[2], article_id))
             if run_id is not None:
                 self._execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))
             self._execute("COMMIT")
@@ -303,6 +315,13 @@ class Store:
             self._rollback()
             raise
         return new
+
+    def record_with_locations(self, versions: Iterable[tuple[dict, tuple | None]], run_id: int | None = None) -> int:
+        """`record` for (record, where its page is archived or None) pairs, as
+        `records(with_locations=True)` yields them."""
+        versions = list(versions)
+        return self.record((record for record, _ in versions), run_id,
+                           {record["article_id"]: where for record, where in versions if where})
 
     def __enter__(self) -> "Store":
         return self

@@ -19,7 +19,6 @@ from newscrawl.state.base import MIGRATIONS, SCHEMA, SCHEMA_VERSION, Store, Stat
 logger = logging.getLogger(__name__)
 
 
-
 def postgres_dialect(sql: str) -> str:
     """The shared schema and migrations (newscrawl.state.base, written for SQLite) in
     PostgreSQL's types: an identity column for SQLite's INTEGER PRIMARY KEY, 64-bit
@@ -95,8 +94,7 @@ class PostgresStore(Store):
                 return
             self.version = self.db.execute("SELECT version FROM newscrawl_schema").fetchone()[0]
             if self.version > SCHEMA_VERSION:
-                raise StateStoreError(f"state store {self.path} has schema version {self.version}, newer than this "
-                                      f"newscrawl understands ({SCHEMA_VERSION}); upgrade newscrawl")
+                raise self._newer_schema(self.version)
             if not self.read_only and self.version < SCHEMA_VERSION:
                 with self.db.transaction():
                     self.db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (SCHEMA_LOCK,))
@@ -105,9 +103,7 @@ class PostgresStore(Store):
                         self.db.execute(postgres_dialect(MIGRATIONS[target]))
                         self.db.execute("UPDATE newscrawl_schema SET version = %s", (target,))
                         logger.info("state store %s: schema migrated to version %d", self.path, target)
-                self.version = SCHEMA_VERSION
-                if current < 5:
-                    self.fill_analyst_columns()
+                self._migrated(current)
         except psycopg.Error as error:
             raise StateStoreError(f"state store {self.path} cannot be used: {' '.join(str(error).split())[:300]}") from None
 

@@ -108,10 +108,7 @@ class SQLiteStore(Store):
             version = db.execute("PRAGMA user_version").fetchone()[0]
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if version > SCHEMA_VERSION:
-                raise StateStoreError(
-                    f"state store {self.path} has schema version {version}, newer than this "
-                    f"newscrawl understands ({SCHEMA_VERSION}); upgrade newscrawl"
-                )
+                raise self._newer_schema(version)
             if version == 0 and not tables and not self.read_only:
                 existed = False  # a new store another crawl is creating this moment: created below, once
             elif version == 0 or not TABLES <= tables:
@@ -136,9 +133,7 @@ class SQLiteStore(Store):
         for target in range(version + 1, SCHEMA_VERSION + 1):
             if self._change_schema(lambda now, target=target: now == target - 1, MIGRATIONS[target], target):
                 logger.info("state store %s: schema migrated to version %d", self.path, target)
-        self.version = SCHEMA_VERSION
-        if version < 5:
-            self.fill_analyst_columns()
+        self._migrated(version)
 
     def _change_schema(self, needed, script: str, version: int) -> bool:
         """Run `script` and set the schema version in one write transaction, if

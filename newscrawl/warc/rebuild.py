@@ -152,7 +152,7 @@ def rebuild(files: list[str], processes: int, scratch: StateStore,
     batch: list[tuple[dict, tuple[str, int, int]]] = []
 
     def flush() -> None:
-        scratch.record((record for record, _ in batch), locations={r["article_id"]: where for r, where in batch})
+        scratch.record_with_locations(batch)
         batch.clear()
 
     def all_pages() -> Iterator[Page]:
