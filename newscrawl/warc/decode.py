@@ -39,18 +39,15 @@ def _capped(chunks, max_size: int) -> bytes:
 
 
 def _zlib_chunks(data: bytes, wbits: int):
-    decompressor = zlib.decompressobj(wbits)
-    chunk = decompressor.decompress(data, _CHUNK)
-    yield chunk
-    while decompressor.unconsumed_tail and not decompressor.eof:
-        yield decompressor.decompress(decompressor.unconsumed_tail, _CHUNK)
-    # gzip files may hold several members one after the other
-    while decompressor.eof and decompressor.unused_data and wbits == 16 + zlib.MAX_WBITS:
-        rest = decompressor.unused_data
+    while True:
         decompressor = zlib.decompressobj(wbits)
-        yield decompressor.decompress(rest, _CHUNK)
+        yield decompressor.decompress(data, _CHUNK)
         while decompressor.unconsumed_tail and not decompressor.eof:
             yield decompressor.decompress(decompressor.unconsumed_tail, _CHUNK)
+        # gzip files may hold several members one after the other
+        data = decompressor.unused_data
+        if not (decompressor.eof and data and wbits == 16 + zlib.MAX_WBITS):
+            return
 
 
 def _inflate_chunks(data: bytes):

@@ -48,6 +48,13 @@ class Capture:
     def decoded_body(self, max_size: int = 0) -> bytes:
         return decode_body(self.body, content_encodings(self.header("Content-Encoding")), max_size)
 
+    @classmethod
+    def of_record(cls, path: str, offset: int, length: int, record, parsed: tuple) -> "Capture":
+        """The Capture of a warcio record whose HTTP block `parse_http_block` parsed."""
+        headers = record.rec_headers
+        return cls(path, offset, length, target_uri(headers.get_header("WARC-Target-URI")),
+                   headers.get_header("WARC-Date") or "", *parsed)
+
 
 def _begins_with_warc(path: str | os.PathLike) -> bool:
     """True if the file (gzipped or not) starts with a WARC record's version line.
@@ -148,9 +155,7 @@ class Captures:
                     self.bytes_read = handle.tell()
                     parsed = parse_http_block(block) if wanted else None
                     if parsed is not None:
-                        headers = record.rec_headers
-                        yield Capture(str(self.path), offset, length, target_uri(headers.get_header("WARC-Target-URI")),
-                                      headers.get_header("WARC-Date") or "", *parsed)
+                        yield Capture.of_record(str(self.path), offset, length, record, parsed)
             except Exception as error:  # noqa: BLE001 - any damage ends this file's records here
                 message = " ".join(str(error).split())[:200] or type(error).__name__
                 if self.records <= 1 and position == 0:
@@ -188,7 +193,5 @@ def capture_at(path: str, offset: int, length: int) -> Capture:
         parsed = parse_http_block(record.raw_stream.read()) if record.rec_type == "response" else None
         if parsed is None:
             break
-        headers = record.rec_headers
-        return Capture(slice_path, offset, length, target_uri(headers.get_header("WARC-Target-URI")),
-                       headers.get_header("WARC-Date") or "", *parsed)
+        return Capture.of_record(slice_path, offset, length, record, parsed)
     raise ValueError("no HTTP response record there")
