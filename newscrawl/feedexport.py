@@ -68,21 +68,19 @@ class CheckedFeedExporter(FeedExporter):
             deferred_from_coro(engine.close_spider_async(reason=FEED_FAILED))
 
     async def _close_slot(self, slot, spider) -> None:
+        if slot.uri not in self.failed:
+            try:
+                if slot.itemcount:
+                    slot.finish_exporting()
+                elif slot.store_empty and slot.batch_id == 1:
+                    slot.start_exporting()  # an empty run's feed still gets its file (and CSV header)
+                    slot.finish_exporting()
+                else:
+                    return
+                await ensure_awaitable(slot.storage.store(self._get_file(slot)))
+            except Exception as error:  # noqa: BLE001
+                self.fail(slot.uri, error)
         if slot.uri in self.failed:
-            self._discard(slot)
-            logger.error("feed %s is incomplete: %d rows were written before it failed", slot.uri, slot.itemcount)
-            return
-        try:
-            if slot.itemcount:
-                slot.finish_exporting()
-            elif slot.store_empty and slot.batch_id == 1:
-                slot.start_exporting()  # an empty run's feed still gets its file (and CSV header)
-                slot.finish_exporting()
-            else:
-                return
-            await ensure_awaitable(slot.storage.store(self._get_file(slot)))
-        except Exception as error:  # noqa: BLE001
-            self.fail(slot.uri, error)
             self._discard(slot)
             logger.error("feed %s is incomplete: %d rows were written before it failed", slot.uri, slot.itemcount)
             return

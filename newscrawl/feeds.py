@@ -30,11 +30,13 @@ def feed_uri_params(params: dict, spider) -> dict:
 
 
 # -- checks before a crawl writes its feeds ---------------------------------------
-def _local_path(uri: str) -> Path | None:
+def local_path(uri: str) -> Path | None:
+    """The file a feed URI names when it is a local file (a path, file://, or on
+    Windows a drive letter), else None (S3, FTP, stdout, ...)."""
     scheme = urlsplit(uri).scheme
     if scheme == "file":
         return Path(file_uri_to_path(uri))
-    return Path(uri) if scheme == "" else None
+    return Path(uri) if scheme == "" or (len(scheme) == 1 and os.name == "nt") else None
 
 
 def feed_problems(feeds: dict, fields: list[str]) -> list[str]:
@@ -45,7 +47,7 @@ def feed_problems(feeds: dict, fields: list[str]) -> list[str]:
     Paths with %(...)s parameters name a new file every run and are not looked at."""
     problems = []
     for uri, options in feeds.items():
-        path = _local_path(str(uri))
+        path = local_path(str(uri))
         if path is None:
             continue
         fmt, overwrite = options.get("format"), options.get("overwrite", False)

@@ -24,7 +24,6 @@ import logging
 import os
 from pathlib import Path
 from typing import Iterator
-from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
@@ -33,6 +32,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.feedexport import CheckedFeedExporter, item_exported
+from newscrawl.feeds import local_path
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
 from newscrawl.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
@@ -52,11 +52,6 @@ def check_state_store(settings) -> None:
     """Raise StateStoreError if the configured store could not be used now."""
     if path := state_path(settings):
         StateStore.check(path)
-
-
-def _is_local_file(uri: str) -> bool:
-    scheme = urlsplit(uri).scheme
-    return scheme in ("", "file") or (len(scheme) == 1 and os.name == "nt")
 
 
 def read_feed_file(feed: FeedFile) -> Iterator[dict]:
@@ -104,7 +99,7 @@ class IncrementalState:
         # Without a feed nothing is exported, so nothing may be recorded as exported.
         self.read_only = not feeds
         self.durable = bool(feeds) and all(
-            _is_local_file(str(uri)) and not options.get("postprocessing") for uri, options in feeds.items()
+            local_path(str(uri)) is not None and not options.get("postprocessing") for uri, options in feeds.items()
         )
         self.run_id = None if self.read_only else store.begin_run(self.lease)
         self.feed_paths: list[str] = []

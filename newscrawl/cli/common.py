@@ -88,8 +88,6 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
 def scrapyd_clients(args: argparse.Namespace, credentials: tuple[str, str] | None) -> list:
     """A client for each --url, else for each of $NEWSCRAWL_SCRAPYD_URL (comma-separated),
     else for the local scrapyd."""
-    import os
-
     from newscrawl.service import DEFAULT_URL, ScrapydClient
 
     urls = args.url or [url.strip() for url in os.environ.get("NEWSCRAWL_SCRAPYD_URL", "").split(",") if url.strip()]
