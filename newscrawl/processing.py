@@ -14,7 +14,7 @@ import codecs
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from parsel import Selector
 
@@ -25,13 +25,10 @@ from newscrawl.schema import schema_validator
 from newscrawl.text.dateline import parse_dateline, resolve_year
 from newscrawl.text.headline import revision_from_prefix
 from newscrawl.text.story import Story, parse_story
+from newscrawl.text.times import utc_now
 
 REQUIRED_FIELDS = ("article_id", "url", "headline", "published_at", "body")
 _HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def article_from_page(page: ArticlePage, crawled_at: str | None = None) -> Article:

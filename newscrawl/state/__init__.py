@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 from newscrawl.state.base import (SCHEMA_VERSION, FeedFile, Store, StateStoreError, content_hash,
-                                  default_state_path, utc_now)
+                                  default_state_path)
 from newscrawl.state.postgres import PostgresStore, is_url, redacted
 from newscrawl.state.sqlite import SQLiteStore, real_path
 
@@ -32,4 +32,4 @@ class StateStore:
 
 
 __all__ = ["SCHEMA_VERSION", "FeedFile", "PostgresStore", "SQLiteStore", "StateStore", "StateStoreError", "Store",
-           "backend_for", "content_hash", "default_state_path", "real_path", "redacted", "utc_now"]
+           "backend_for", "content_hash", "default_state_path", "real_path", "redacted"]

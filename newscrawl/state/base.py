@@ -19,8 +19,9 @@ import os
 import socket
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Iterator
+
+from newscrawl.text.times import utc_now
 
 SCHEMA_VERSION = 5
 SCHEMA = """
@@ -89,11 +90,6 @@ class StateStoreError(Exception):
 
 def default_state_path(data_dir: str | os.PathLike) -> str:
     return os.path.join(data_dir, "state", "newscrawl.sqlite3")
-
-
-def utc_now(seconds_ahead: float = 0) -> str:
-    """UTC time as ISO 8601 to the second (these compare as text), now or ahead."""
-    return (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead)).isoformat(timespec="seconds")
 
 
 def content_hash(record: dict) -> str:

@@ -1,4 +1,5 @@
-"""Publish and modify times: parsed, checked for plausibility, given in KST (no Scrapy import).
+"""Publish and modify times: parsed, checked for plausibility, given in KST; and the
+clock's UTC time as newscrawl writes it (no Scrapy import).
 
 A time the site could not have meant is treated as missing, never as a crash: a year
 9999 with a negative offset overflows on conversion, and Asia/Seoul's zone rules give
@@ -60,3 +61,9 @@ def time_problem(value: str | None, now: datetime | None = None) -> str | None:
     except (ValueError, OverflowError):
         return "unparseable"
     return None if as_kst(parsed, now) else "implausible"
+
+
+def utc_now(seconds_ahead: float = 0) -> str:
+    """UTC time as ISO 8601 to the second, now or ahead (crawled_at, the state store's
+    times: these compare as text)."""
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds_ahead)).isoformat(timespec="seconds")
