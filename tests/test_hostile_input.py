@@ -135,18 +135,23 @@ def test_feeds_are_read_entry_by_entry_and_a_broken_tail_keeps_what_came_before(
     assert len([first, *rest]) == 50
 
 
+def large_feed(kind: str, count: int) -> tuple[str, bytes]:
+    """(path, body) of an RSS feed or a news sitemap of `count` distinct article links."""
+    links = [f"https://en.yna.co.kr/view/AEN2023041{n // 1000}{n % 1000:04d}00320" for n in range(count)]
+    if kind == "rss":
+        return "/RSS/news.xml", ("<rss><channel>" + "".join(f"<item><link>{u}</link></item>" for u in links)
+                                 + "</channel></rss>").encode()
+    return "/news-sitemap.xml", ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                                 + "".join(f"<url><loc>{u}</loc></url>" for u in links) + "</urlset>").encode()
+
+
 @pytest.mark.parametrize("kind", ["rss", "sitemap"])
 def test_a_huge_feed_is_handed_out_as_the_downloader_has_room(serve, tmp_path, kind):
     # 5,000 links; the crawl closes after 300 pages. All along, the scheduler was given
     # a round of requests beyond what was fetched, not the whole feed, and the rest of
     # the feed was not read at the close.
-    links = [f"https://en.yna.co.kr/view/AEN2023041{n // 1000}{n % 1000:04d}00320" for n in range(5000)]
-    if kind == "rss":
-        path, body = "/RSS/news.xml", "<rss><channel>" + "".join(f"<item><link>{u}</link></item>" for u in links) + "</channel></rss>"
-    else:
-        path, body = "/news-sitemap.xml", ('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                                           + "".join(f"<url><loc>{u}</loc></url>" for u in links) + "</urlset>")
-    server = serve({path: body.encode()})
+    path, body = large_feed(kind, 5000)
+    server = serve({path: body})
     status, log = run_crawl(server.base_url, "-a", f"discover={kind}", "-s", "CLOSESPIDER_PAGECOUNT=300",
                             "-s", "NEWSCRAWL_STATE_ENABLED=False", "-O", "out.jsonl", cwd=tmp_path)
     assert "Traceback" not in log and "'finish_reason': 'closespider_pagecount'" in log
@@ -162,9 +167,7 @@ def test_a_huge_feed_is_handed_out_as_the_downloader_has_room(serve, tmp_path, k
 def test_a_feed_larger_than_the_scrapers_budget_does_not_stall_the_crawl(serve, tmp_path):
     # Scrapy downloads nothing while the responses being processed exceed
     # SCRAPER_SLOT_MAX_ACTIVE_SIZE; the feed's callback must not wait for room then.
-    links = "".join(f"<item><link>https://en.yna.co.kr/view/AEN2023041{n // 1000}{n % 1000:04d}00320</link></item>"
-                     for n in range(3000))
-    server = serve({"/RSS/news.xml": f"<rss><channel>{links}</channel></rss>".encode()})
+    server = serve(dict([large_feed("rss", 3000)]))
     status, log = run_crawl(server.base_url, "-a", "discover=rss", "-s", "SCRAPER_SLOT_MAX_ACTIVE_SIZE=100000",
                             "-s", "CONCURRENT_REQUESTS=2", "-s", "CLOSESPIDER_PAGECOUNT=30",
                             "-s", "NEWSCRAWL_STATE_ENABLED=False", "-O", "out.jsonl", cwd=tmp_path)
