@@ -67,7 +67,7 @@ def measure_reading(kind: str, count: int) -> dict:
 
     body = build(kind, count)
     crawler = get_crawler(YonhapSpider, {"YONHAP_BASE_URL": "http://127.0.0.1:9", "NEWSCRAWL_STATE_ENABLED": False,
-                                         "DUPEFILTER_CLASS": "newscrawl.dupefilter.ArticleDupeFilter"})
+                                         "DUPEFILTER_CLASS": "newscrawl.components.dupefilter.ArticleDupeFilter"})
     crawler.spider = spider = YonhapSpider.from_crawler(crawler)
     response = XmlResponse(f"http://127.0.0.1:9/{kind}.xml", body=body)
     parse = spider.parse_rss if kind == "rss" else spider.parse_sitemap

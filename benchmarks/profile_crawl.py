@@ -25,10 +25,10 @@ from newscrawl.mirror import build_site, load_articles, synthetic_articles  # no
 # Component of a function, by where its code lives (first match wins).
 AREAS = [
     ("newscrawl extraction (pages, text, processing)", ("newscrawl/pages", "newscrawl/text", "newscrawl/processing")),
-    ("newscrawl WARC archive", ("newscrawl/warc", "warcio/")),
-    ("newscrawl state store + feeds", ("newscrawl/state", "newscrawl/incremental", "newscrawl/feedexport",
-                                       "newscrawl/exporters", "scrapy/exporters", "scrapy/extensions/feedexport", "sqlite3")),
-    ("newscrawl pipelines, schema, monitors", ("newscrawl/pipelines", "newscrawl/schema", "newscrawl/monitors",
+    ("newscrawl WARC archive", ("newscrawl/warc", "newscrawl/components/archive", "warcio/")),
+    ("newscrawl state store + feeds", ("newscrawl/state", "newscrawl/components/incremental", "newscrawl/components/feedexport",
+                                       "newscrawl/components/exporters", "newscrawl/feeds", "scrapy/exporters", "scrapy/extensions/feedexport", "sqlite3")),
+    ("newscrawl pipelines, schema, monitors", ("newscrawl/pipelines", "newscrawl/schema", "newscrawl/components/monitors", "newscrawl/monitoring",
                                                "jsonschema", "referencing", "spidermon")),
     ("newscrawl spider, middlewares", ("newscrawl/",)),
     ("lxml / parsel", ("lxml", "parsel", "cssselect")),

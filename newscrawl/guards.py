@@ -8,11 +8,16 @@
   place for a news page, and fetching them from a server leaks what is there into
   the feed and the logs. Loopback stays allowed (local mirrors); a host named in
   NEWSCRAWL_ALLOWED_HOSTS is allowed whatever it is.
+- Start with a component path that moved: settings written for an older newscrawl
+  (a scrapyd job's `setting=`, a settings file) that name `newscrawl.incremental...`
+  would fail deep inside Scrapy with an ImportError; the crawl names the new path
+  instead (docs/running.md, "Component paths").
 """
 from __future__ import annotations
 
 import ipaddress
-from typing import Callable, Iterable
+import json
+from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 # Settings that open a port through which the crawl can be driven.
@@ -48,3 +53,79 @@ def special_address(url: str, allowed_hosts: Iterable[str] = ()) -> str | None:
         if special:
             return f"{kind} address"
     return None
+
+
+# Components users name in their settings, moved when the package was regrouped
+# (newscrawl 0.3): old dotted path -> new one. docs/running.md lists the same.
+MOVED_COMPONENTS = {
+    "newscrawl.feedexport.CheckedFeedExporter": "newscrawl.components.feedexport.CheckedFeedExporter",
+    "newscrawl.exporters.ArticleCsvItemExporter": "newscrawl.components.exporters.ArticleCsvItemExporter",
+    "newscrawl.incremental.IncrementalState": "newscrawl.components.incremental.IncrementalState",
+    "newscrawl.incremental.DurableFileFeedStorage": "newscrawl.components.incremental.DurableFileFeedStorage",
+    "newscrawl.dupefilter.ArticleDupeFilter": "newscrawl.components.dupefilter.ArticleDupeFilter",
+    "newscrawl.dupefilter.JobdirDupeFilter": "newscrawl.components.dupefilter.JobdirDupeFilter",
+    "newscrawl.warc.extension.WarcArchive": "newscrawl.components.archive.WarcArchive",
+    "newscrawl.workers.ExtractionWorkers": "newscrawl.components.workers.ExtractionWorkers",
+    "newscrawl.monitors.FieldStats": "newscrawl.components.monitors.FieldStats",
+    "newscrawl.monitors.SpidermonExtension": "newscrawl.components.monitors.SpidermonExtension",
+    "newscrawl.monitors.HealthMonitorSuite": "newscrawl.components.monitors.HealthMonitorSuite",
+    "newscrawl.report.RunReport": "newscrawl.components.run_report.RunReport",
+    "newscrawl.report.ProgressLog": "newscrawl.components.run_report.ProgressLog",
+    "newscrawl.feeds.feed_uri_params": "newscrawl.feeds.files.feed_uri_params",
+}
+# The modules they came from: a path into one of these that the table does not name
+# (a user's subclass of something else there) still gets a pointer to the new house.
+MOVED_MODULES = {
+    "newscrawl.feedexport": "newscrawl.components.feedexport", "newscrawl.exporters": "newscrawl.components.exporters",
+    "newscrawl.incremental": "newscrawl.components.incremental", "newscrawl.dupefilter": "newscrawl.components.dupefilter",
+    "newscrawl.warc.extension": "newscrawl.components.archive", "newscrawl.workers": "newscrawl.components.workers",
+    "newscrawl.engine": "newscrawl.components.engine", "newscrawl.monitors": "newscrawl.components.monitors",
+    "newscrawl.report": "newscrawl.components.run_report", "newscrawl.health": "newscrawl.monitoring.health",
+    "newscrawl.progress": "newscrawl.monitoring.progress", "newscrawl.records": "newscrawl.feeds.records",
+    "newscrawl.export": "newscrawl.feeds.export", "newscrawl.discovery": "newscrawl.discovery.rss_sitemap",
+    "newscrawl.service": "newscrawl.scheduling",
+}
+
+
+def moved_component_problems(settings: Mapping[str, object]) -> list[str]:
+    """One sentence for each setting whose value names a component by a path that moved
+    (dict keys and values, list items, comma-separated or JSON-encoded strings, as
+    `-s NAME=VALUE` gives them)."""
+    problems = []
+    for name in sorted(settings):
+        for path in sorted(set(_dotted_names(settings[name]))):
+            if new := MOVED_COMPONENTS.get(path):
+                problems.append(f"setting {name} names {path}, which is now {new} (docs/running.md, Component paths)")
+            elif old := _moved_module(path):
+                problems.append(f"setting {name} names {path}, but module {old} is now {MOVED_MODULES[old]} "
+                                "(docs/running.md, Component paths)")
+    return problems
+
+
+def _moved_module(path: str) -> str | None:
+    """The moved module a dotted path points into, or None."""
+    return next((old for old in sorted(MOVED_MODULES, key=len, reverse=True) if path.startswith(old + ".")), None)
+
+
+def _dotted_names(value: object, depth: int = 0) -> Iterable[str]:
+    if depth > 8:  # settings are shallow; a self-referencing value must not loop
+        return
+    if isinstance(value, str):
+        text = value.strip()
+        if text[:1] in "{[":
+            try:
+                yield from _dotted_names(json.loads(text), depth + 1)
+                return
+            except ValueError:
+                pass
+        for part in text.split(","):
+            if part.strip().startswith("newscrawl."):
+                yield part.strip()
+    elif isinstance(value, Mapping) or hasattr(value, "copy_to_dict"):
+        items = value.copy_to_dict() if hasattr(value, "copy_to_dict") else value
+        for key, item in items.items():
+            yield from _dotted_names(key, depth + 1)
+            yield from _dotted_names(item, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            yield from _dotted_names(item, depth + 1)

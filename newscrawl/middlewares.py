@@ -34,7 +34,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
-from newscrawl.engine import engine_closing
+from newscrawl.components.engine import engine_closing
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ import logging
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from newscrawl.incremental import IncrementalState
+from newscrawl.components.incremental import IncrementalState
 from newscrawl.items import Article
 from newscrawl.schema import schema_validator
 from newscrawl.processing import missing_required, normalize_dateline, schema_errors, story_step

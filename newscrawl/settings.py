@@ -26,7 +26,7 @@ NEWSCRAWL_SITEMAP_MAX_DOCUMENTS = 100
 NEWSCRAWL_DATA_DIR = os.environ.get("NEWSCRAWL_DATA_DIR", "data")
 NEWSCRAWL_CSV_FORMULA_GUARD = True
 
-# Incremental crawls (newscrawl.incremental, docs/running.md): which articles were
+# Incremental crawls (newscrawl.components.incremental, docs/running.md): which articles were
 # exported, so a scheduled run fetches only what is new.
 NEWSCRAWL_STATE_ENABLED = True
 NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH") or default_state_path(NEWSCRAWL_DATA_DIR)
@@ -43,15 +43,15 @@ NEWSCRAWL_STATE_LEASE_SECONDS = 300
 EXTENSIONS = {
     # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.
     "scrapy.extensions.feedexport.FeedExporter": None,
-    "newscrawl.feedexport.CheckedFeedExporter": 0,
-    "newscrawl.incremental.IncrementalState": 500,
-    "newscrawl.monitors.FieldStats": 550,  # field coverage counters for the monitors
-    "newscrawl.monitors.SpidermonExtension": 600,  # spidermon's, logging without Spider.log()
+    "newscrawl.components.feedexport.CheckedFeedExporter": 0,
+    "newscrawl.components.incremental.IncrementalState": 500,
+    "newscrawl.components.monitors.FieldStats": 550,  # field coverage counters for the monitors
+    "newscrawl.components.monitors.SpidermonExtension": 600,  # spidermon's, logging without Spider.log()
     # After the monitors (their checks go into it); writes one JSON per run by the feed.
-    "newscrawl.report.RunReport": 900,
-    "newscrawl.report.ProgressLog": 950,
-    "newscrawl.warc.extension.WarcArchive": 400,
-    "newscrawl.workers.ExtractionWorkers": 450,
+    "newscrawl.components.run_report.RunReport": 900,
+    "newscrawl.components.run_report.ProgressLog": 950,
+    "newscrawl.components.archive.WarcArchive": 400,
+    "newscrawl.components.workers.ExtractionWorkers": 450,
 }
 # Worker processes that parse article pages while the reactor downloads (0: none).
 # A polite crawl of the live site waits on the network, not the CPU (docs/performance.md).
@@ -66,10 +66,10 @@ NEWSCRAWL_WARC_GZIP_LEVEL = 6  # warcio's own is 9: a third more CPU for 0.3% sm
 NEWSCRAWL_PROGRESS_INTERVAL = 300
 NEWSCRAWL_REPORT_ENABLED = True
 
-# Health monitors (docs/monitoring.md): spidermon runs newscrawl.monitors at spider
+# Health monitors (docs/monitoring.md): spidermon runs newscrawl.components.monitors at spider
 # close; a failed check makes `scrapy crawl` exit with status 3.
 SPIDERMON_ENABLED = True
-SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.monitors.HealthMonitorSuite"]
+SPIDERMON_SPIDER_CLOSE_MONITORS = ["newscrawl.components.monitors.HealthMonitorSuite"]
 # Never with dataclass items: it raises KeyError and loses the item.
 SPIDERMON_VALIDATION_ADD_ERRORS_TO_ITEMS = False
 NEWSCRAWL_MONITOR_MIN_ITEMS = 1  # articles exported or known (skipped) in a discovery run
@@ -88,8 +88,8 @@ NEWSCRAWL_MONITOR_FIELD_COVERAGE = {
 NEWSCRAWL_MONITOR_COVERAGE_ALPHA = 0.001
 # Local feed files: unbuffered, announced to the state store before the first row.
 FEED_STORAGES = {
-    "": "newscrawl.incremental.DurableFileFeedStorage",
-    "file": "newscrawl.incremental.DurableFileFeedStorage",
+    "": "newscrawl.components.incremental.DurableFileFeedStorage",
+    "file": "newscrawl.components.incremental.DurableFileFeedStorage",
 }
 
 # Politeness: a news site, crawled on a schedule.
@@ -143,9 +143,9 @@ DEFAULT_REQUEST_HEADERS = {
     "Accept-Encoding": "gzip, deflate",
 }
 # A JOBDIR left by a killed crawl is not trusted; articles exported before or claimed
-# by another crawl are not requested (newscrawl.dupefilter, docs/running.md). A crawl
+# by another crawl are not requested (newscrawl.components.dupefilter, docs/running.md). A crawl
 # refuses any other filter.
-DUPEFILTER_CLASS = "newscrawl.dupefilter.ArticleDupeFilter"
+DUPEFILTER_CLASS = "newscrawl.components.dupefilter.ArticleDupeFilter"
 
 # A crawl service exposes no control ports: a crawl refuses to start with either on
 # (newscrawl.guards), whoever sets it (scrapyd job settings included).
@@ -166,10 +166,10 @@ ITEM_PIPELINES = {
 # Feeds: the documented columns, in order (docs/fields.md).
 FEED_EXPORT_FIELDS = list(ARTICLE_FIELDS)
 FEED_EXPORT_ENCODING = "utf-8"
-FEED_EXPORTERS = {"csv": "newscrawl.exporters.ArticleCsvItemExporter"}
+FEED_EXPORTERS = {"csv": "newscrawl.components.exporters.ArticleCsvItemExporter"}
 # One JSON Lines file per run under the data directory, named with the start time
 # and the scrapyd job id ("local" outside scrapyd); `-o`/`-O` replaces this.
-FEED_URI_PARAMS = "newscrawl.feeds.feed_uri_params"
+FEED_URI_PARAMS = "newscrawl.feeds.files.feed_uri_params"
 FEEDS = {
     os.path.join(NEWSCRAWL_DATA_DIR, "feeds", "%(name)s-%(time)s-%(job)s.jsonl"): {"format": "jsonlines"},
 }

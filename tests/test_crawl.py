@@ -230,8 +230,21 @@ def test_a_crawl_refuses_a_duplicate_filter_that_would_not_skip_exported_article
     status, log = run_crawl(mirror.base_url, "-s", "DUPEFILTER_CLASS=scrapy.dupefilters.RFPDupeFilter", "-O", "x.jsonl",
                             cwd=tmp_path)
     assert status == 2 and "Traceback" not in log
-    assert "DUPEFILTER_CLASS must be newscrawl.dupefilter.ArticleDupeFilter or a subclass" in log.strip().splitlines()[-1]
+    assert "DUPEFILTER_CLASS must be newscrawl.components.dupefilter.ArticleDupeFilter or a subclass" in log.strip().splitlines()[-1]
     assert mirror.requests == {}
+
+
+@pytest.mark.parametrize("setting, new_path", [
+    ("DUPEFILTER_CLASS=newscrawl.dupefilter.ArticleDupeFilter", "newscrawl.components.dupefilter.ArticleDupeFilter"),
+    ('EXTENSIONS={"newscrawl.incremental.IncrementalState": 500}', "newscrawl.components.incremental.IncrementalState"),
+    ('FEED_STORAGES={"file": "newscrawl.incremental.DurableFileFeedStorage"}',
+     "newscrawl.components.incremental.DurableFileFeedStorage"),
+])
+def test_a_crawl_whose_settings_name_a_moved_component_stops_naming_the_new_path(mirror, tmp_path, setting, new_path):
+    status, log = run_crawl(mirror.base_url, "-s", setting, "-O", "x.jsonl", cwd=tmp_path)
+    assert status == 2 and "Traceback" not in log and "ImportError" not in log
+    assert f"which is now {new_path}" in log.strip().splitlines()[-1]
+    assert mirror.requests == {} and not (tmp_path / "x.jsonl").exists()
 
 
 def test_explicit_urls_at_special_addresses_are_refused_unless_allowed(tmp_path):

@@ -122,7 +122,7 @@ def test_feeds_are_read_entry_by_entry_and_a_broken_tail_keeps_what_came_before(
     items = "".join(f"<item><link>https://en.yna.co.kr/view/AEN2023041900{n:02d}00320</link></item>" for n in range(50))
     body = f"<rss><channel>{items}<item><link>&amp;broken".encode() + b"\x00<<" * 10
     crawler = get_crawler(YonhapSpider, {"YONHAP_BASE_URL": "http://127.0.0.1:9", "NEWSCRAWL_STATE_ENABLED": False,
-                                         "DUPEFILTER_CLASS": "newscrawl.dupefilter.ArticleDupeFilter"})
+                                         "DUPEFILTER_CLASS": "newscrawl.components.dupefilter.ArticleDupeFilter"})
     crawler.spider = spider = YonhapSpider.from_crawler(crawler, discover="rss")
     requests = spider.parse_rss(XmlResponse("http://127.0.0.1:9/RSS/news.xml", body=body))
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import DISALLOWED_ID, DISALLOWED_PAGE, REAL_PAGES, clean_env, crawl_command, run_crawl, stats_from_log
-from newscrawl.dupefilter import CLEAN_MARKER
+from newscrawl.components.dupefilter import CLEAN_MARKER
 from newscrawl.items import INT_FIELDS, LIST_FIELDS
 from newscrawl.mirror import MirrorServer, build_site, load_articles
-from newscrawl.records import read_feed
+from newscrawl.feeds.records import read_feed
 from newscrawl.state import StateStore
 
 REAL_IDS = sorted(p.stem for p in REAL_PAGES)

@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from conftest import clean_env
-from newscrawl.export import select_records
+from newscrawl.feeds.export import select_records
 from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS
-from newscrawl.records import read_feed, render
+from newscrawl.feeds.records import read_feed, render
 from newscrawl.state import SCHEMA_VERSION, FeedFile, StateStore, StateStoreError, content_hash
 
 
@@ -154,7 +154,7 @@ def test_recovery_takes_rows_of_unfinished_runs_only(tmp_path):
 
 
 def test_recovery_skips_rows_that_are_no_records_and_reads_only_the_runs_own_rows(tmp_path):
-    from newscrawl.incremental import read_feed_file
+    from newscrawl.components.incremental import read_feed_file
 
     feed = tmp_path / "appended.jsonl"
     feed.write_text(render([OTHER, LEAD], "jsonl", ARTICLE_FIELDS), encoding="utf-8")  # older runs' rows
@@ -292,7 +292,7 @@ def location(request, tmp_path):
 
 
 def test_both_backends_record_versions_recover_and_export(location, tmp_path):
-    from newscrawl.incremental import read_feed_file
+    from newscrawl.components.incremental import read_feed_file
 
     with StateStore(location) as store:
         run = store.begin_run()
@@ -324,7 +324,7 @@ def test_both_backends_record_versions_recover_and_export(location, tmp_path):
 def test_claims_keep_two_live_runs_off_each_others_articles(location, tmp_path):
     import time
 
-    from newscrawl.incremental import read_feed_file
+    from newscrawl.components.incremental import read_feed_file
 
     article = ORIGINAL["article_id"]
     with StateStore(location) as one, StateStore(location) as two:

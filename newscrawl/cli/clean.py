@@ -35,7 +35,7 @@ def _read_input(name: str) -> str:
 
 
 def command_clean(args: argparse.Namespace) -> int:
-    from newscrawl.records import format_for_path, render, write_atomically
+    from newscrawl.feeds.records import format_for_path, render, write_atomically
     from newscrawl.text.dump import RECORD_FIELDS, NoStoryError, clean_dump
 
     fmt = "jsonl"

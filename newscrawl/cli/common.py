@@ -49,7 +49,7 @@ def fail(command: str, message: str, status: int = 1) -> int:
 def output_problem(path: str, formats: dict | None = None) -> str | None:
     """What is wrong with an output file's name, or None: a suffix not among `formats`
     (suffix -> format; None: any), or a directory that does not exist."""
-    from newscrawl.records import format_for_path
+    from newscrawl.feeds.records import format_for_path
 
     if formats is not None:
         try:
@@ -88,7 +88,7 @@ def pairs(values: list[str] | None, option: str) -> dict[str, str]:
 def scrapyd_clients(args: argparse.Namespace, credentials: tuple[str, str] | None) -> list:
     """A client for each --url, else for each of $NEWSCRAWL_SCRAPYD_URL (comma-separated),
     else for the local scrapyd."""
-    from newscrawl.service import DEFAULT_URL, ScrapydClient
+    from newscrawl.scheduling.client import DEFAULT_URL, ScrapydClient
 
     urls = args.url or [url.strip() for url in os.environ.get("NEWSCRAWL_SCRAPYD_URL", "").split(",") if url.strip()]
     return [ScrapydClient(url, credentials) for url in urls or [DEFAULT_URL]]
@@ -98,7 +98,8 @@ def trigger_from_args(args: argparse.Namespace):
     """The Trigger the service commands share; ValueError for a bad option or spider argument."""
     from scrapy.settings import Settings
 
-    from newscrawl.service import Trigger, read_credentials
+    from newscrawl.scheduling.client import read_credentials
+    from newscrawl.scheduling.trigger import Trigger
     from newscrawl.spiders.yonhap import YonhapSpider
 
     arguments, settings = pairs(args.argument, "-a"), pairs(args.setting, "-s")

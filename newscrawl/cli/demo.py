@@ -44,15 +44,15 @@ def summary(output: Path) -> str:
     """What the demo made: rows and stories in the feed, the run's health, its report."""
     import json
 
-    from newscrawl.records import FORMAT_BY_SUFFIX, read_feed
-    from newscrawl.report import REPORT_SUFFIX
+    from newscrawl.feeds.records import FORMAT_BY_SUFFIX, read_feed
+    from newscrawl.monitoring.run_report import report_path_for_feed
 
     fmt = FORMAT_BY_SUFFIX.get(output.suffix.lower())
     if not output.is_file() or fmt is None:
         return f"no feed was written to {output}"
     rows = list(read_feed(output, fmt))
     stories = len({row.get("story_id") for row in rows})
-    report_path = output.with_name(output.name.rsplit(".", 1)[0] + REPORT_SUFFIX)
+    report_path = report_path_for_feed(output)
     try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
     except (OSError, ValueError):

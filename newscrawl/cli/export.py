@@ -9,7 +9,7 @@ from newscrawl.cli.common import PROG, fail, output_problem
 
 
 def command_export(args: argparse.Namespace) -> int:
-    from newscrawl.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
+    from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
 
     if problem := output_problem(args.output, EXPORT_FORMATS):

@@ -10,7 +10,9 @@ from newscrawl.cli.common import PROG, scrapyd_clients, scrapyd_options
 def command_jobs(args: argparse.Namespace) -> int:
     import json
 
-    from newscrawl.service import ScrapydError, find_reports, format_job_rows, job_rows, read_credentials, read_progress
+    from newscrawl.monitoring.run_report import find_reports, read_progress
+    from newscrawl.scheduling.client import ScrapydError, read_credentials
+    from newscrawl.scheduling.jobs import format_job_rows, job_rows
     from newscrawl.settings import NEWSCRAWL_DATA_DIR
 
     jobs: dict[str, list] = {}

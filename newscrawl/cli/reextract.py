@@ -11,7 +11,7 @@ from newscrawl.cli.common import PROG, fail, output_problem
 
 
 def command_reextract(args: argparse.Namespace) -> int:
-    from newscrawl.export import EXPORT_FORMATS, write_export
+    from newscrawl.feeds.export import EXPORT_FORMATS, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
     from newscrawl.warc.rebuild import default_processes, rebuild
     from newscrawl.warc.reader import warc_files

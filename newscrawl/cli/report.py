@@ -19,7 +19,7 @@ def _day(value: str) -> date:
 
 def run_reports(data_dir: str | Path) -> list[dict]:
     """Every crawl's run report under the data directory (unreadable ones skipped)."""
-    from newscrawl.service import report_files
+    from newscrawl.monitoring.run_report import report_files
 
     reports, seen = [], set()
     for path in report_files(data_dir):
@@ -58,8 +58,8 @@ def command_report(args: argparse.Namespace) -> int:
 
     from newscrawl.analysis.aggregates import build, frame, window
     from newscrawl.analysis.page import render
-    from newscrawl.export import read_feed_files, select_records
-    from newscrawl.records import replacing
+    from newscrawl.feeds.export import read_feed_files, select_records
+    from newscrawl.feeds.records import replacing
     from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, redacted
 

@@ -15,7 +15,7 @@ def command_schedule(args: argparse.Namespace) -> int:
     try:
         trigger = trigger_from_args(args)
         retry_delays = [float(part) for part in args.retry_delays.split(",") if part.strip()]
-        from newscrawl.service import run_service
+        from newscrawl.scheduling.service import run_service
 
         if args.cron:
             from apscheduler.triggers.cron import CronTrigger

@@ -8,7 +8,7 @@ from newscrawl.cli.common import PROG, scrapyd_options, service_logging, trigger
 
 
 def command_trigger(args: argparse.Namespace) -> int:
-    from newscrawl.service import ScrapydError
+    from newscrawl.scheduling.client import ScrapydError
 
     service_logging()
     try:

@@ -5,10 +5,10 @@ A spider class may define `check_settings(settings)` and `check_arguments(settin
 status 2) instead of a traceback from inside the engine. A state store that cannot be used (corrupt, from a
 newer version, unreachable) stops the run here with one log line, exit 1.
 A crawl whose health monitors failed exits with status 3 (UNHEALTHY); one whose feed
-could not be written exits with status 1 (newscrawl.feedexport).
+could not be written exits with status 1 (newscrawl.components.feedexport).
 
 `-o`/`-O` replace the project's default feed (Scrapy would add them to FEEDS), and
-local feed files are checked first (newscrawl.feeds.feed_problems): appending to a
+local feed files are checked first (newscrawl.feeds.files.feed_problems): appending to a
 JSON file or to a CSV file with other columns is refused with a usage error.
 """
 from __future__ import annotations
@@ -18,11 +18,11 @@ import logging
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.feedexport import CheckedFeedExporter
-from newscrawl.feeds import feed_problems
-from newscrawl.health import unreachable
-from newscrawl.incremental import IncrementalState, StateStoreError, check_state_store
-from newscrawl.report import RunReport
+from newscrawl.components.feedexport import CheckedFeedExporter
+from newscrawl.feeds.files import feed_problems
+from newscrawl.monitoring.health import unreachable
+from newscrawl.components.incremental import IncrementalState, StateStoreError, check_state_store
+from newscrawl.components.run_report import RunReport
 
 logger = logging.getLogger(__name__)
 UNHEALTHY = 3  # the crawl ran, but a health check failed (docs/monitoring.md)

@@ -18,7 +18,7 @@ Incremental crawls: an article page whose id the state store holds is not reques
 whichever source found it; stat newscrawl/incremental/skipped. Nor is one another live
 crawl on the same store has claimed (several crawls, several machines); stat
 newscrawl/incremental/claimed_elsewhere. The duplicate filter decides that
-(newscrawl.dupefilter.ArticleDupeFilter): article requests carry their id in
+(newscrawl.components.dupefilter.ArticleDupeFilter): article requests carry their id in
 meta[ARTICLE_ID].
 """
 from __future__ import annotations
@@ -41,13 +41,13 @@ from scrapy.http import TextResponse
 from scrapy.utils.misc import load_object
 
 import newscrawl
-from newscrawl.discovery import FeedEntries
-from newscrawl.dupefilter import ARTICLE_ID, ArticleDupeFilter
-from newscrawl.engine import engine_closing
-from newscrawl.guards import control_port_problems, special_address
+from newscrawl.discovery.rss_sitemap import FeedEntries
+from newscrawl.components.dupefilter import ARTICLE_ID, ArticleDupeFilter
+from newscrawl.components.engine import engine_closing
+from newscrawl.guards import control_port_problems, moved_component_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.processing import read_page
-from newscrawl.workers import ExtractionWorkers
+from newscrawl.components.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, parse_month_day, resolve_year
 from newscrawl.text.times import as_kst
 
@@ -247,10 +247,12 @@ class YonhapSpider(scrapy.Spider):
 
     @classmethod
     def check_settings(cls, settings) -> None:
-        """ValueError for settings a crawl refuses: control ports (newscrawl.guards), and a
-        duplicate filter that would not skip the articles exported before nor count the
-        articles requested (the health checks' denominator)."""
+        """ValueError for settings a crawl refuses: control ports and component paths that
+        moved (newscrawl.guards), and a duplicate filter that would not skip the articles
+        exported before nor count the articles requested (the health checks' denominator)."""
         if problems := control_port_problems(settings.getbool):
+            raise ValueError(problems[0])
+        if problems := moved_component_problems({name: settings[name] for name in settings}):
             raise ValueError(problems[0])
         name = settings.get("DUPEFILTER_CLASS")
         try:
@@ -258,8 +260,8 @@ class YonhapSpider(scrapy.Spider):
         except (ImportError, NameError, ValueError, AttributeError):
             dupefilter = None
         if not (isinstance(dupefilter, type) and issubclass(dupefilter, ArticleDupeFilter)):
-            raise ValueError(f"DUPEFILTER_CLASS must be newscrawl.dupefilter.ArticleDupeFilter or a subclass (it decides "
-                             f"which articles are requested, and counts them); got {name!r}")
+            raise ValueError(f"DUPEFILTER_CLASS must be newscrawl.components.dupefilter.ArticleDupeFilter or a subclass "
+                             f"(it decides which articles are requested, and counts them); got {name!r}")
 
     @classmethod
     def update_settings(cls, settings):
@@ -394,7 +396,7 @@ class YonhapSpider(scrapy.Spider):
         return True
 
     def _entries(self, response, source: str, kinds: tuple[str, ...]):
-        """The feed's entries, read as they come (newscrawl.discovery); counts an empty
+        """The feed's entries, read as they come (newscrawl.discovery.rss_sitemap); counts an empty
         or broken feed."""
         entries = FeedEntries(response.body, kinds)
         count = 0

@@ -1,12 +1,10 @@
-"""The run report: one JSON file per crawl, next to its feed (docs/monitoring.md).
+"""The run report and the progress line: the Scrapy extensions that write them
+(docs/monitoring.md; where the files go: newscrawl.monitoring.run_report).
 
 What ran (job id, spider, arguments, version), what came out (items, drops, feed
 files, the newscrawl/* stats) and whether the run was healthy: the health monitors
-(newscrawl.monitors) hand their checks to this extension before it writes. The
-report of a feed `data/feeds/yonhap-<time>-<job>.jsonl` is
-`data/feeds/yonhap-<time>-<job>.report.json`; a run without a local feed file writes
-`<NEWSCRAWL_DATA_DIR>/reports/<spider>-<time>-<job>.report.json`. `newscrawl jobs`
-reads these files to show each scrapyd job's item count, feed and health.
+(newscrawl.components.monitors) hand their checks to this extension before it writes.
+`newscrawl jobs` reads these files to show each scrapyd job's item count, feed and health.
 """
 from __future__ import annotations
 
@@ -23,37 +21,17 @@ from scrapy.extensions.feedexport import FeedExporter, FileFeedStorage
 from scrapy.utils.asyncio import create_looping_call
 
 import newscrawl
-from newscrawl.feeds import job_id
-from newscrawl.progress import Progress, measure
-from newscrawl.records import replacing
+from newscrawl.feeds.files import job_id
+from newscrawl.feeds.records import replacing
+from newscrawl.monitoring.progress import Progress, measure
+from newscrawl.monitoring.run_report import REPORT_SUFFIX, progress_path, report_path_for_feed, report_stats
 from newscrawl.text.dateline import KST
 
 logger = logging.getLogger(__name__)
 
-REPORT_SUFFIX = ".report.json"
-# Scrapy's own stats that say how a run went; all newscrawl/* stats are kept too.
-_SCRAPY_STATS = (
-    "item_scraped_count", "item_dropped_count", "response_received_count", "downloader/request_count",
-    "log_count/ERROR", "log_count/CRITICAL", "log_count/WARNING", "retry/count", "retry/max_reached",
-    "robotstxt/forbidden", "elapsed_time_seconds", "memusage/max", "spider_exceptions/count",
-    "httperror/response_ignored_count", "downloader/response_status_count/200",
-)
-
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
-
-
-def report_stats(stats: dict) -> dict:
-    """The stats a report keeps, JSON-ready."""
-    kept = {}
-    for key in sorted(stats):
-        if key.startswith(("newscrawl/", "spidermon/", "downloader/exception_type_count/", "retry/",
-                           "downloader/response_status_count/", "item_dropped_reasons_count/", "offsite/",
-                           "httperror/")) or key in _SCRAPY_STATS:
-            value = stats[key]
-            kept[key] = value.isoformat() if isinstance(value, datetime) else value
-    return kept
 
 
 class RunReport:
@@ -93,8 +71,7 @@ class RunReport:
     def _report_path(self, spider, feeds: list[dict]) -> Path:
         for feed in feeds:
             if feed["path"]:
-                path = Path(feed["path"])
-                return path.with_name(path.name.rsplit(".", 1)[0] + REPORT_SUFFIX)
+                return report_path_for_feed(feed["path"])
         data_dir = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data"))
         stamp = self.started_at.isoformat().replace(":", "-")
         return (data_dir / "reports" / f"{spider.name}-{stamp}-{job_id(spider)}{REPORT_SUFFIX}").absolute()
@@ -142,17 +119,9 @@ class RunReport:
         logger.info("run report: %s", path)
 
 
-PROGRESS_DIR = "progress"
-
-
-def progress_path(data_dir: str | Path, job: str) -> Path:
-    """Where a running crawl keeps its latest progress figures (`newscrawl jobs` reads them)."""
-    return Path(data_dir) / PROGRESS_DIR / f"{job}.json"
-
-
 class ProgressLog:
     """Every NEWSCRAWL_PROGRESS_INTERVAL seconds (0: never), one INFO line saying how
-    far the crawl has come (newscrawl.progress), and the same figures in
+    far the crawl has come (newscrawl.monitoring.progress), and the same figures in
     <data dir>/progress/<job>.json for `newscrawl jobs`; the file goes when the run ends."""
 
     def __init__(self, crawler, interval: float):

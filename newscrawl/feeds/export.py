@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS, is_article_record
-from newscrawl.records import FORMAT_BY_SUFFIX, format_for_path, read_feed, replacing, write_records
+from newscrawl.feeds.records import FORMAT_BY_SUFFIX, format_for_path, read_feed, replacing, write_records
 
 EXPORT_FORMATS = {**FORMAT_BY_SUFFIX, ".parquet": "parquet"}
 

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import REAL_PAGES, clean_env
 from newscrawl.mirror import MirrorServer, build_site, load_articles
-from newscrawl.service import ScrapydClient
+from newscrawl.scheduling.client import ScrapydClient
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -205,6 +205,8 @@ def test_trigger_checks_arguments_and_reports_scrapyd_down():
     assert bad.returncode == 2 and "since must be a date YYYY-MM-DD" in bad.stderr
     port = run_newscrawl("trigger", "--url", "http://127.0.0.1:9", "-s", "TELNETCONSOLE_ENABLED=True")
     assert port.returncode == 2 and "TELNETCONSOLE_ENABLED would open a control port" in port.stderr
+    moved = run_newscrawl("trigger", "--url", "http://127.0.0.1:9", "-s", "DUPEFILTER_CLASS=newscrawl.dupefilter.ArticleDupeFilter")
+    assert moved.returncode == 2 and "which is now newscrawl.components.dupefilter.ArticleDupeFilter" in moved.stderr
     down = run_newscrawl("trigger", "--url", f"http://127.0.0.1:{free_port()}")
     assert down.returncode == 1 and "is unreachable" in down.stderr and "Traceback" not in down.stderr
     assert PASSWORD not in down.stdout + down.stderr
@@ -291,7 +293,8 @@ def test_two_nodes_share_a_postgres_store_and_the_scheduler_uses_the_one_that_is
 
 
 def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):
-    from newscrawl.service import CredentialsError, ScrapydError, read_credentials, with_retries
+    from newscrawl.scheduling.client import CredentialsError, ScrapydError, read_credentials
+    from newscrawl.scheduling.trigger import with_retries
 
     auth = tmp_path / "auth"
     auth.write_text("crawler:pa:ss\n")
@@ -326,7 +329,8 @@ def test_credentials_from_an_auth_file_or_the_environment(tmp_path, caplog):
 
 
 def test_job_listing_shows_health_from_the_reports(tmp_path):
-    from newscrawl.service import find_reports, format_job_rows, job_rows, read_progress
+    from newscrawl.monitoring.run_report import find_reports, read_progress
+    from newscrawl.scheduling.jobs import format_job_rows, job_rows
 
     feeds = tmp_path / "feeds"
     feeds.mkdir()

@@ -9,7 +9,7 @@
   exporter wrote is in the operating system even if the process is killed next.
 
 Order that makes a row "seen" only once it is in the feed: the item is written to
-every feed file (newscrawl.feedexport, which then sends `item_exported`), the files
+every feed file (newscrawl.components.feedexport, which then sends `item_exported`), the files
 are fsynced, then the store commits. An item that did not reach every feed, or whose
 feed file cannot be fsynced, is never recorded: the next run exports it again.
 Commits come in batches of NEWSCRAWL_STATE_BATCH_SIZE items and at the end.
@@ -31,12 +31,12 @@ from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
-from newscrawl.feedexport import CheckedFeedExporter, item_exported
-from newscrawl.feeds import local_path
+from newscrawl.components.feedexport import CheckedFeedExporter, item_exported
+from newscrawl.feeds.files import local_path
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
-from newscrawl.records import FEED_FORMATS, read_feed
+from newscrawl.feeds.records import FEED_FORMATS, read_feed
 from newscrawl.state import FeedFile, StateStore, StateStoreError
-from newscrawl.warc.extension import META_KEY as WARC_META_KEY
+from newscrawl.components.archive import META_KEY as WARC_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +201,7 @@ class IncrementalState:
         logger.info("state store %s: %d article versions exported before", self.store.path, self.known_at_start)
 
     def item_exported(self, item, spider, response=None):
-        """An item whose row is in every feed of the run (newscrawl.feedexport), with
+        """An item whose row is in every feed of the run (newscrawl.components.feedexport), with
         where its page is archived (newscrawl.warc) when it is."""
         if self.read_only or not isinstance(item, Article):
             return

@@ -5,7 +5,7 @@ import pytest
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from newscrawl import health
+from newscrawl.monitoring import health
 from newscrawl.items import Article
 from newscrawl.pipelines import SchemaValidationPipeline
 from newscrawl.processing import extract_article
@@ -110,6 +110,6 @@ def test_schema_validation_drops_malformed_items_with_a_stat():
     ({}, None),  # nothing was asked
 ])
 def test_unreachable(stats, reason):
-    from newscrawl.health import unreachable
+    from newscrawl.monitoring.health import unreachable
 
     assert unreachable(stats) == reason

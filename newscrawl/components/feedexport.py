@@ -8,7 +8,7 @@ on and ends with "Stored N items" for files that hold fewer. Here:
 - each feed is written on its own; one that fails is closed and written no more,
   with one ERROR line naming it and the stat newscrawl/feeds/failed;
 - an item written to every feed of the run is announced with the `item_exported`
-  signal: the state store records exactly those (newscrawl.incremental);
+  signal: the state store records exactly those (newscrawl.components.incremental);
 - the first failure stops the crawl (finish reason "feed_failed"): its pages would
   only be fetched to be lost, and `scrapy crawl` exits with status 1;
 - "Stored" is logged only for feeds that were stored whole.

@@ -4,7 +4,7 @@ one header row however the file is written.
 Scrapy's CsvItemExporter joins lists with "," which cannot be split back when a
 keyword or caption holds a comma; a JSON array can (docs/fields.md shows pandas).
 NEWSCRAWL_CSV_FORMULA_GUARD (default True) prefixes cells starting with = + - @
-with an apostrophe (newscrawl.records.csv_cell).
+with an apostrophe (newscrawl.feeds.records.csv_cell).
 
 Scrapy writes the header with the first row: appending to a feed (`-o x.csv` on a
 second run) put a second header mid-file, and a run with no rows left a file with
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from scrapy.exporters import CsvItemExporter
 
-from newscrawl.records import csv_cell
+from newscrawl.feeds.records import csv_cell
 
 
 def _file_offset(file) -> int:

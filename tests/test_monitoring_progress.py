@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from newscrawl.progress import format_duration, measure
+from newscrawl.monitoring.progress import format_duration, measure
 
 TODAY = date(2026, 11, 28)
 

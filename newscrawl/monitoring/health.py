@@ -1,6 +1,6 @@
 """Crawl health checks: pure functions of a run's stats (no Scrapy import).
 
-The spidermon monitors (newscrawl.monitors) run these at spider close and hand the
+The spidermon monitors (newscrawl.components.monitors) run these at spider close and hand the
 checks to the run report. Each check is a dict: name, passed, message, value,
 threshold. A stat a check needs that is absent counts as 0, which fails the checks
 that need something to have happened (items, requests): nothing passes because it

@@ -1,6 +1,6 @@
 import pytest
 
-from newscrawl.records import read_feed, replacing, write_records
+from newscrawl.feeds.records import read_feed, replacing, write_records
 
 FIELDS = ["headline", "keywords", "word_count"]
 
@@ -20,7 +20,7 @@ def test_replaced_files_honour_the_umask_and_keep_an_existing_mode(tmp_path):
     import os
     import stat
 
-    from newscrawl.records import write_atomically
+    from newscrawl.feeds.records import write_atomically
 
     old = os.umask(0o027)
     try:

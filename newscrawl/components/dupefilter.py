@@ -31,7 +31,7 @@ from pathlib import Path
 from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.job import job_dir
 
-from newscrawl.incremental import IncrementalState
+from newscrawl.components.incremental import IncrementalState
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The crawl's health monitors: a spidermon suite run at spider close.
 
-Each test method evaluates one group of checks (newscrawl.health) with thresholds
+Each test method evaluates one group of checks (newscrawl.monitoring.health) with thresholds
 from the NEWSCRAWL_MONITOR_* settings, hands them to the run report (so the report
 names every check and the numbers behind it) and fails with the failed checks'
 messages. The crawl command exits with status 3 when any check failed.
@@ -15,9 +15,9 @@ from spidermon.contrib.scrapy.runners import SpiderMonitorResult, SpiderMonitorR
 
 from scrapy import signals
 
-from newscrawl import health
+from newscrawl.monitoring import health
 from newscrawl.items import ARTICLE_FIELDS, Article
-from newscrawl.report import RunReport
+from newscrawl.components.run_report import RunReport
 
 
 def thresholds_from(settings) -> health.Thresholds:

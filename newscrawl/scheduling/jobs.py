@@ -1,0 +1,48 @@
+"""The job listing (`newscrawl jobs`): scrapyd's jobs with what each run's report says."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Callable
+
+
+def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str | None] = lambda job: None) -> list[dict]:
+    """One row per scrapyd job, newest first, with what its report says (and, for a
+    running job, its latest progress line)."""
+    rows = []
+    for state in ("running", "pending", "finished"):
+        for job in jobs.get(state, []):
+            row = {"state": state, "job": job.get("id", ""), "spider": job.get("spider", ""),
+                   "start": (job.get("start_time") or "")[:19], "end": (job.get("end_time") or "")[:19],
+                   "items": None, "healthy": None, "failed_checks": [], "feed": None, "report": None,
+                   "progress": progress(job.get("id", "")) if state == "running" else None}
+            report_path = reports.get(row["job"])
+            if report_path:
+                try:
+                    report = json.loads(report_path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    report = {}
+                row.update(items=report.get("items_exported"), healthy=report.get("healthy"),
+                           failed_checks=report.get("failed_checks", []), report=str(report_path),
+                           feed=next((f.get("path") or f.get("uri") for f in report.get("feeds", [])), None))
+            rows.append(row)
+    return sorted(rows, key=lambda r: (r["state"] != "finished", r["start"]), reverse=True)
+
+
+def format_job_rows(rows: list[dict]) -> str:
+    def health(row):
+        if row["state"] != "finished":
+            return row.get("progress") or "-"
+        if row["report"] is None:
+            return "NO REPORT (failed to start? see its log)"
+        if row["healthy"] is None:
+            return "unchecked"
+        return "ok" if row["healthy"] else "FAILED: " + ", ".join(row["failed_checks"])
+
+    table = [("STATE", "JOB", "SPIDER", "START", "ITEMS", "HEALTH", "FEED")]
+    for row in rows:
+        table.append((row["state"], row["job"], row["spider"], row["start"],
+                      "-" if row["items"] is None else str(row["items"]), health(row), row["feed"] or "-"))
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]) - 1)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1]
+                     for line in table)
