@@ -5,7 +5,7 @@
 Starts a PostgreSQL server of its own (as the tests do: initdb + pg_ctl in a temporary
 directory, as the postgres user when run as root), then in one run:
 
-  per article   claim_article + record (in batches of 100) for N synthetic records, per backend
+  per article   claim_article, intend and record (in batches of 100) for N synthetic records, per backend
   crawl         `scrapy crawl yonhap -a urls_file=...` over N synthetic mirror pages, per backend
 
 and prints milliseconds per article, pages/s and the ratio PostgreSQL / SQLite (target:
@@ -35,13 +35,14 @@ def per_article_ms(location: str, count: int) -> float:
     records = [{"article_id": f"AEN2023041{n:05d}00320", "story_id": f"AEN2023041{n:05d}", "revision": 0,
                 "headline": f"headline {n}", "url": "u", "section": "s", "published_at": "2023-04-19T10:00:00+09:00",
                 "body": "x" * 3000} for n in range(count)]
-    with StateStore(location) as store:
-        run = store.begin_run(300)
+    with StateStore(location, lock_dir=Path(tempfile.mkdtemp()) / "runs") as store:
+        run = store.begin_run()
         start = time.perf_counter()
         for first in range(0, count, 100):
             batch = records[first:first + 100]
             for record in batch:
-                store.claim_article(record["article_id"], run, 300)
+                store.claim_article(record["article_id"], run)
+            store.intend(run, [record["article_id"] for record in batch])  # one transaction a batch
             store.record(batch, run)
         elapsed = time.perf_counter() - start
         store.finish_run(run, "finished")
@@ -69,7 +70,7 @@ def main() -> None:
         print(f"machine: {os.cpu_count()} CPUs; {args.articles} articles")
         costs = {backend: per_article_ms(where("unit"), args.articles) for backend, where in backends.items()}
         for backend, cost in costs.items():
-            print(f"per article (claim + record): {backend:9} {cost:.3f} ms")
+            print(f"per article (claim + intent + record): {backend:9} {cost:.3f} ms")
 
         articles = synthetic_articles(load_articles(PAGES), args.articles, seed=1)
         mirror, base_url = serve_forked(build_site(articles, listing_page_size=20, feed_limit=400))

@@ -36,10 +36,18 @@ NEWSCRAWL_STATE_URL = os.environ.get("NEWSCRAWL_STATE_URL", "")
 # Where the store is, as the reading commands (export, page, report) find it by default.
 NEWSCRAWL_STATE = NEWSCRAWL_STATE_URL or NEWSCRAWL_STATE_PATH
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
-# Crawls sharing a store claim each article before fetching it; a claim (and a run)
-# lasts this long unless renewed, which a live crawl does every third of it. A killed
-# crawl's claims pass to others once it has run out and its rows are recovered.
-NEWSCRAWL_STATE_LEASE_SECONDS = 300
+# Crawls sharing a store claim each article before fetching it. A run is alive while
+# it holds its lock (a flock; on PostgreSQL also its session's advisory lock): a killed
+# crawl's claims pass on at once, a paused one keeps them (docs/reliability.md).
+# This machine's name among the crawls of one store: the rows a dead run left in its
+# feed files are taken in only by a crawl of the same node (default: the host name;
+# give each container or data dir a stable one of its own).
+NEWSCRAWL_NODE_ID = os.environ.get("NEWSCRAWL_NODE_ID", "")
+# How often a running crawl looks for runs that died (their claims then pass on).
+NEWSCRAWL_STATE_CHECK_SECONDS = 30
+# How long scraped items wait before their claims get this run's intent and their rows
+# go to the feeds (a batch of NEWSCRAWL_STATE_BATCH_SIZE goes at once).
+NEWSCRAWL_STATE_INTENT_SECONDS = 0.5
 EXTENSIONS = {
     # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.
     "scrapy.extensions.feedexport.FeedExporter": None,

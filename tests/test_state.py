@@ -106,7 +106,9 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
                                "ALTER TABLE articles DROP COLUMN warc_path; ALTER TABLE articles DROP COLUMN warc_offset; "
                                "ALTER TABLE articles DROP COLUMN warc_length; DROP TABLE claims; "
                                "ALTER TABLE runs DROP COLUMN alive_until; ALTER TABLE runs DROP COLUMN host; "
-                               "ALTER TABLE runs DROP COLUMN pid; PRAGMA user_version = 1;")
+                               "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN node; "
+                               "DROP TABLE run_warcs; DROP TABLE consumer_rows; DROP TABLE consumer_exports; "
+                               "PRAGMA user_version = 1;")
     with StateStore(path) as store:
         assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         store.add_feed(1, "x.jsonl", "jsonlines", 10)
@@ -266,12 +268,13 @@ def test_export_by_a_user_who_can_read_but_not_write_the_store(tmp_path):
             store.record([ORIGINAL, OTHER], store.begin_run())
         (shared / "out").mkdir()
         os.chown(shared / "out", 65534, 65534)
+        before = sorted(p.name for p in shared.iterdir())  # the store, its run locks' folder, out
         as_nobody = [*AS_NOBODY, sys.executable, "-m", "newscrawl", "export", "--state", str(shared / "s.sqlite3")]
         result = subprocess.run([*as_nobody, "-o", str(shared / "out" / "x.jsonl")], capture_output=True, text=True,
                                 env=clean_env(), cwd=shared)
         assert result.returncode == 0, result.stderr
         assert len((shared / "out" / "x.jsonl").read_text().splitlines()) == 2
-        assert sorted(p.name for p in shared.iterdir()) == ["out", "s.sqlite3"]  # nothing made
+        assert sorted(p.name for p in shared.iterdir()) == before  # nothing made
 
         (shared / "s.sqlite3").chmod(0o600)
         result = subprocess.run([*as_nobody, "-o", str(shared / "out" / "y.jsonl")], capture_output=True, text=True,
@@ -322,34 +325,33 @@ def test_both_backends_record_versions_recover_and_export(location, tmp_path):
 
 
 def test_claims_keep_two_live_runs_off_each_others_articles(location, tmp_path):
-    import time
-
     from newscrawl.components.incremental import read_feed_file
 
     article = ORIGINAL["article_id"]
-    with StateStore(location) as one, StateStore(location) as two:
-        first, second = one.begin_run(lease_seconds=60), two.begin_run(lease_seconds=60)
-        assert one.claim_article(article, first, 60) and one.claim_article(article, first, 60)  # its own, again
-        assert not two.claim_article(article, second, 60)  # held by a live run
-        # A run killed with its claim: once its lease has run out and its rows are taken
-        # in (recovery at the next start), the claim passes on; not before.
-        killed = one.begin_run(lease_seconds=1)
+    with StateStore(location, lock_dir=tmp_path / "locks") as one, StateStore(location, lock_dir=tmp_path / "locks") as two:
+        first, second = one.begin_run(), two.begin_run()
+        assert one.claim_article(article, first) and one.claim_article(article, first)  # its own, again
+        assert not two.claim_article(article, second)  # held by a live run
+        # A run whose store object is gone (its process killed): its lock is free at
+        # once, with no lease to wait for; its rows are taken in, then its claims pass on.
+        killer = StateStore(location, lock_dir=tmp_path / "locks")
+        killed = killer.begin_run()
         feed = tmp_path / "killed.jsonl"
         feed.write_text(render([OTHER], "jsonl", ARTICLE_FIELDS))
-        one.add_feed(killed, str(feed), "jsonlines")
-        assert one.claim_article(OTHER["article_id"], killed, 1)
+        killer.add_feed(killed, str(feed), "jsonlines")
+        assert killer.claim_article(OTHER["article_id"], killed)
         assert two.unfinished_feeds() == []  # alive: another crawl's feed, not to be recovered
-        time.sleep(2.2)
-        assert not two.claim_article(OTHER["article_id"], second, 60)  # lease over, rows not yet recovered
+        assert not two.claim_article(OTHER["article_id"], second)
+        killer.close()
+        assert not two.claim_article(OTHER["article_id"], second)  # dead, but its rows are not taken in yet
         assert [f.run_id for f in two.unfinished_feeds()] == [killed]
         assert two.recover_unfinished_runs(read_feed_file) == 1
         assert two.is_exported(OTHER["article_id"])  # so the crawl will not fetch it again
-        assert two.claim_article(OTHER["article_id"], second, 60)
-        # heartbeats keep a run's claims; finishing frees the unexported ones
-        one.heartbeat(first, 60)
-        assert not two.claim_article(article, second, 60)
+        assert two.claim_article(OTHER["article_id"], second)
+        # a live run keeps its claims however long it runs (no lease); finishing frees them
+        assert two.recover_unfinished_runs(read_feed_file) == 0 and not two.claim_article(article, second)
         one.finish_run(first, "finished")
-        assert two.claim_article(article, second, 60)
+        assert two.claim_article(article, second)
 
 
 def test_both_backends_offer_analysts_a_latest_stories_view(location):

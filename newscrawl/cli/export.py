@@ -2,16 +2,57 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from newscrawl.cli.common import PROG, fail, output_problem
+
+CONSUMER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+def command_export_new(args: argparse.Namespace) -> int:
+    """--new NAME: the rows committed since consumer NAME's last export, into a file of
+    their own in the output directory, named by the export's number."""
+    from newscrawl.feeds.export import write_export
+    from newscrawl.settings import NEWSCRAWL_STATE
+    from newscrawl.state import StateStore, StateStoreError, redacted
+
+    if args.feeds or args.latest:
+        return fail("export", "--new reads the state store: give neither feed files nor --latest", 2)
+    if not CONSUMER_NAME.fullmatch(args.new):
+        return fail("export", f"--new {args.new!r}: a consumer name is 1-64 letters, digits, . _ - "
+                              "(it names the files)", 2)
+    directory = Path(args.output)
+    if not directory.is_dir():
+        return fail("export", f"{args.output}: with --new, -o names an existing directory", 2)
+    state = args.state or NEWSCRAWL_STATE
+    try:
+        with StateStore(state, create=False) as store:
+            batch = store.consumer_batch(args.new)
+            if batch is None:
+                print(f"{PROG} export: nothing new for {args.new} in state store {redacted(str(state))}", file=sys.stderr)
+                return 0
+            export_id, rows = batch
+            # Named by the export's number: an export killed and run again rewrites the
+            # same file with the same rows; a consumer reads each file name once.
+            path = directory / f"{args.new}-{export_id:08d}.{args.format}"
+            count = write_export(path, store.consumer_records(export_id), not args.no_formula_guard)
+            store.finish_consumer_export(export_id)
+    except StateStoreError as error:
+        return fail("export", str(error))
+    except (OSError, ValueError) as error:
+        return fail("export", f"{error}; the same rows are written again by the next export --new {args.new}")
+    print(f"{PROG} export: {count} new article versions for {args.new} -> {path}", file=sys.stderr)
+    return 0
 
 
 def command_export(args: argparse.Namespace) -> int:
     from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
 
+    if args.new is not None:
+        return command_export_new(args)
     if problem := output_problem(args.output, EXPORT_FORMATS):
         return fail("export", problem, 2)
     if args.feeds:
@@ -60,7 +101,11 @@ def add_parser(commands) -> None:
         "once, as its highest revision: count stories with it, not with the raw feeds.",
     )
     export.add_argument("feeds", nargs="*", metavar="FEED", help="feed files (.jsonl, .json, .csv) to read instead of the state store")
-    export.add_argument("-o", "--output", required=True, metavar="OUT", help="output file: .csv, .jsonl, .json or .parquet (needs pyarrow)")
+    export.add_argument("-o", "--output", required=True, metavar="OUT", help="output file: .csv, .jsonl, .json or .parquet (needs pyarrow); with --new, a directory")
+    export.add_argument("--new", metavar="NAME", help="only the rows committed since consumer NAME's last export --new, "
+                        "into OUT/NAME-<number>.<format>: each row once per consumer, whatever dies")
+    export.add_argument("--format", default="jsonl", choices=["jsonl", "json", "csv", "parquet"],
+                        help="with --new: the files' format (default jsonl)")
     export.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
     export.add_argument("--state", metavar="PATH|URL", help="state store: a file, or a postgresql:// URL (default: $NEWSCRAWL_STATE_URL, else $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
     export.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")

@@ -79,6 +79,11 @@ class Command(ScrapyCrawlCommand):
             else:
                 logger.error("crawl unhealthy: failed checks %s; report: %s", names, report.path)
             self.exitcode = UNHEALTHY
+            return
+        held = self._crawler.stats.get_value("newscrawl/incremental/held_elsewhere", 0) if self._crawler else 0
+        if held:
+            logger.warning("crawl finished: %d articles are held by another run (alive, or dead on another node with "
+                           "their rows in flight) and left to it; `newscrawl runs` shows which", held)
 
     def _create_crawler(self, spidercls):
         # Kept to read the run report's checks once the crawl is over.

@@ -25,6 +25,10 @@ from newscrawl.warc.writer import ArchiveWriter, seal_open_files
 logger = logging.getLogger(__name__)
 
 META_KEY = "newscrawl_warc"
+# Sent with path=<the WARC file's final name> before anything is written to a new file
+# (the state store records each run's files: rows taken in after a crash keep their
+# archive location).
+warc_file_opened = object()
 
 
 def _header_pairs(headers) -> list[tuple[str, str]]:
@@ -37,7 +41,7 @@ class WarcArchive:
         self.stats = crawler.stats
         self.directory = directory
         settings = crawler.settings
-        self.writer = ArchiveWriter(directory, prefix, max_size, gzip_level=gzip_level, info={
+        self.writer = ArchiveWriter(directory, prefix, max_size, gzip_level=gzip_level, on_open=self._opened, info={
             "software": f"newscrawl/{newscrawl.__version__} (Scrapy, warcio)",
             "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
@@ -45,6 +49,9 @@ class WarcArchive:
             "http-header-user-agent": settings.get("USER_AGENT"),
             "description": f"newscrawl crawl of {settings.get('YONHAP_BASE_URL')}",
         })
+
+    def _opened(self, path: str) -> None:
+        self.crawler.signals.send_catch_log(warc_file_opened, path=path)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -54,12 +61,14 @@ class WarcArchive:
         directory = Path(settings.get("NEWSCRAWL_WARC_DIR") or Path(settings.get("NEWSCRAWL_DATA_DIR", "data"), "warc"))
         extension = cls(crawler, directory.absolute(), settings.get("NEWSCRAWL_WARC_PREFIX", "newscrawl"),
                         settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3), settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", 6))
-        crawler.signals.connect(extension.spider_opened, signals.spider_opened)
+        # Sealed now, before the state store's extension (built after this one) takes in
+        # a dead run's rows and looks for their pages in its files.
+        extension.seal_left_open()
         crawler.signals.connect(extension.response_downloaded, signals.response_downloaded)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         return extension
 
-    def spider_opened(self, spider):
+    def seal_left_open(self) -> None:
         for path, cut in seal_open_files(self.directory):
             self.stats.inc_value("newscrawl/warc/sealed_files")
             logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record "

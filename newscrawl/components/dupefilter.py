@@ -16,7 +16,8 @@ or exported twice.
 An article page (a request whose meta carries ARTICLE_ID) that this run has not asked
 for yet is also "seen" when the state store says an earlier run exported it (stat
 newscrawl/incremental/skipped) or another live crawl on the same store is fetching
-it (newscrawl/incremental/claimed_elsewhere); otherwise this crawl claims it
+it (newscrawl/incremental/claimed_elsewhere: looked at again before the close, by
+newscrawl.components.incremental); otherwise this crawl claims it
 (newscrawl/articles/requested). Deciding here, after Scrapy's fingerprint check,
 counts each article once however many feeds and listings link it, without a second
 per-article set beside Scrapy's fingerprints (a 100,000-item feed's ids cost 7 MB
@@ -106,6 +107,8 @@ class ArticleDupeFilter(JobdirDupeFilter):
         request.meta[FATE] = fate
         if self.crawler is not None:
             self.crawler.stats.inc_value(_FATE_STATS[fate])
+        if fate == "claimed":  # looked at again before the crawl closes
+            self.incremental.claimed_by_another(article_id, request.url, request.cb_kwargs.get("source", "claimed"))
         return fate != "requested"
 
     def _fate(self, article_id: str) -> str:

@@ -11,7 +11,10 @@ on and ends with "Stored N items" for files that hold fewer. Here:
   signal: the state store records exactly those (newscrawl.components.incremental);
 - the first failure stops the crawl (finish reason "feed_failed"): its pages would
   only be fetched to be lost, and `scrapy crawl` exits with status 1;
-- "Stored" is logged only for feeds that were stored whole.
+- "Stored" is logged only for feeds that were stored whole;
+- with a gate (`hold_back`: the state store's, newscrawl.components.incremental),
+  scraped items wait until it says which of them may be written: it records the run's
+  intent for a batch at once, and refuses articles the run no longer holds.
 """
 from __future__ import annotations
 
@@ -32,8 +35,38 @@ class CheckedFeedExporter(FeedExporter):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.failed: dict[str, str] = {}  # feed URI -> what went wrong
+        self.gate = None  # items -> whether each may be written now (hold_back)
+        self.gate_batch = 1
+        self.held: list[tuple] = []  # (item, spider, response) waiting for the gate
+
+    def hold_back(self, gate, batch: int) -> None:
+        """From now on, items wait for `gate(items) -> [bool]`, asked for `batch` items
+        at a time, or for fewer by `release_held` (a timer, and the close)."""
+        self.gate, self.gate_batch = gate, max(1, batch)
 
     def item_scraped(self, item, spider, response=None) -> None:
+        if self.gate is None:
+            self._export(item, spider, response)
+            return
+        self.held.append((item, spider, response))
+        if len(self.held) >= self.gate_batch:
+            self.release_held()
+
+    def release_held(self) -> None:
+        """Ask the gate about the items held back, and write those it lets through."""
+        held, self.held = self.held, []
+        if not held:
+            return
+        for (item, spider, response), allowed in zip(held, self.gate([item for item, _, _ in held])):
+            if allowed:
+                self._export(item, spider, response)
+
+    async def close_spider(self, spider) -> None:
+        self.release_held()  # before any slot closes; the store's extension commits after
+        await super().close_spider(spider)
+
+    def _export(self, item, spider, response) -> None:
+        """Write one item to every feed that still works; announce it if it is in all."""
         slots, whole = [], True
         for slot in self.slots:
             if slot.uri in self.failed:

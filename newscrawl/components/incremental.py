@@ -1,22 +1,32 @@
 """Incremental crawls: Scrapy adapters over the state store (newscrawl.state).
 
 - IncrementalState (extension): opens the store when the crawler is built (a corrupt
-  or busy store stops the run there), takes in the rows of crashed runs' feed files,
-  and records every exported article. The spider asks it what was exported before
-  and skips those pages; the dedup pipeline asks it too.
+  or busy store stops the run there), takes in the runs that died (crashed or killed,
+  found by their locks: newscrawl.state.base), and records every exported article.
+  The duplicate filter asks it what was exported before and claims what is fetched;
+  the dedup pipeline asks it too.
 - DurableFileFeedStorage (FEED_STORAGES for local files): each feed file is recorded
   in the store before the first row is written, and written unbuffered, so a row the
   exporter wrote is in the operating system even if the process is killed next.
 
-Order that makes a row "seen" only once it is in the feed: the item is written to
-every feed file (newscrawl.components.feedexport, which then sends `item_exported`), the files
+Order that makes a row "seen" only once it is in the feed: the feed exporter holds
+scraped items back for up to NEWSCRAWL_STATE_INTENT_SECONDS (or a batch), the store
+marks their claims with this run's intent in one transaction (`intend`; an article
+this run no longer holds is not written: fencing), the rows are written to every feed
+file (newscrawl.components.feedexport, which then sends `item_exported`), the files
 are fsynced, then the store commits. An item that did not reach every feed, or whose
 feed file cannot be fsynced, is never recorded: the next run exports it again.
 Commits come in batches of NEWSCRAWL_STATE_BATCH_SIZE items and at the end.
 A kill between the feed write and the commit loses nothing and duplicates nothing:
-the next run finds the run unfinished and reads its rows from the feed files first.
+the next run of this node finds the run dead and reads its rows from the feed files
+first; a crawl of another node leaves the intended articles alone (in doubt) and
+takes the rest.
 Feeds that are not plain local files (S3, FTP, stdout, postprocessing such as gzip)
 only count at the end, after Scrapy has stored them.
+
+Articles another live run holds are skipped; when the crawl is idle, before it
+closes, they are looked at again: exported by now, or free (their run died) and
+fetched here, or still held (counted: newscrawl/incremental/held_elsewhere).
 """
 from __future__ import annotations
 
@@ -26,17 +36,20 @@ from pathlib import Path
 from typing import Iterator
 
 from scrapy import signals
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.extensions.feedexport import FileFeedStorage
 from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
+from newscrawl.components.archive import META_KEY as WARC_META_KEY
+from newscrawl.components.archive import warc_file_opened
 from newscrawl.components.feedexport import CheckedFeedExporter, item_exported
 from newscrawl.feeds.files import local_path
-from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
 from newscrawl.feeds.records import FEED_FORMATS, read_feed
-from newscrawl.state import FeedFile, StateStore, StateStoreError
-from newscrawl.components.archive import META_KEY as WARC_META_KEY
+from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
+from newscrawl.state import FeedFile, StateStore, StateStoreError, default_node
+from newscrawl.warc.reader import article_locations
+from newscrawl.warc.writer import seal_open_file
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +87,22 @@ def read_feed_file(feed: FeedFile) -> Iterator[dict]:
         logger.warning("feed file %s of an interrupted run cannot be read further: %s", feed.path, error)
 
 
+def locate_articles(warc_paths: list[str]) -> dict:
+    """article_id -> where its page is archived, in a dead run's WARC files (sealed
+    first when the run left one open)."""
+    for path in warc_paths:
+        if sealed := seal_open_file(path):
+            logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record "
+                           "removed", *sealed)
+    return article_locations([path for path in warc_paths if os.path.isfile(path)])
+
+
+def store_options(settings) -> dict:
+    """This node's name and where its run locks are (newscrawl.state)."""
+    data_dir = Path(settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
+    return {"node": settings.get("NEWSCRAWL_NODE_ID") or default_node(), "lock_dir": data_dir / "state" / "runs"}
+
+
 def _fsync(path: str) -> None:
     descriptor = os.open(path, os.O_RDONLY)
     try:
@@ -91,19 +120,23 @@ class IncrementalState:
         self.store = store
         self.recovered = recovered
         self.known_at_start = store.count()
-        self.batch_size = max(1, crawler.settings.getint("NEWSCRAWL_STATE_BATCH_SIZE", 100))
-        self.lease = max(1.0, crawler.settings.getfloat("NEWSCRAWL_STATE_LEASE_SECONDS", 300))
-        self.heartbeats = None
-        self.lost: str | None = None  # why the store was lost mid-run, if it was
-        feeds = crawler.settings.getdict("FEEDS")
+        settings = crawler.settings
+        self.batch_size = max(1, settings.getint("NEWSCRAWL_STATE_BATCH_SIZE", 100))
+        self.check_interval = max(1.0, settings.getfloat("NEWSCRAWL_STATE_CHECK_SECONDS", 30))
+        self.intent_delay = max(0.05, settings.getfloat("NEWSCRAWL_STATE_INTENT_SECONDS", 0.5))
+        self.checks = self.releases = None
+        self.lost: str | None = None  # why the store was lost (or this run fenced) mid-run, if it was
+        feeds = settings.getdict("FEEDS")
         # Without a feed nothing is exported, so nothing may be recorded as exported.
         self.read_only = not feeds
         self.durable = bool(feeds) and all(
             local_path(str(uri)) is not None and not options.get("postprocessing") for uri, options in feeds.items()
         )
-        self.run_id = None if self.read_only else store.begin_run(self.lease)
+        self.run_id = None if self.read_only else store.begin_run()
         self.feed_paths: list[str] = []
         self.pending: list[tuple[dict, object]] = []  # (record, where its page is archived or None)
+        # Articles another live run held when this one wanted them: article_id -> (url, source).
+        self.claimed_elsewhere: dict[str, tuple[str, str]] = {}
         self.reason = "finished"
 
     @classmethod
@@ -111,9 +144,12 @@ class IncrementalState:
         path = state_path(crawler.settings)
         if path is None:
             raise NotConfigured  # switched off on purpose (NEWSCRAWL_STATE_ENABLED): nothing to warn about
-        store = StateStore(path)  # StateStoreError stops the crawl (the crawl command says why first)
+        if crawler.settings.getpriority("NEWSCRAWL_STATE_LEASE_SECONDS") is not None:
+            logger.warning("NEWSCRAWL_STATE_LEASE_SECONDS is no longer used: a run is alive exactly while it holds "
+                           "its lock (docs/reliability.md, Exactly once)")
+        store = StateStore(path, **store_options(crawler.settings))  # StateStoreError stops the crawl
         try:
-            recovered = store.recover_unfinished_runs(read_feed_file)
+            recovered = store.recover_unfinished_runs(read_feed_file, locate_articles)
         except BaseException:
             store.close()
             raise
@@ -122,6 +158,8 @@ class IncrementalState:
         extension = cls(crawler, store, recovered)
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
         crawler.signals.connect(extension.item_exported, item_exported)
+        crawler.signals.connect(extension.warc_file_opened, warc_file_opened)
+        crawler.signals.connect(extension.spider_idle, signals.spider_idle)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         crawler.signals.connect(extension.engine_stopped, signals.engine_stopped)
         return extension
@@ -138,27 +176,50 @@ class IncrementalState:
             return True
 
     def claim(self, article_id: str) -> bool:
-        """True if this crawl may fetch the article: no other live crawl on the store
-        is fetching it (NEWSCRAWL_STATE_LEASE_SECONDS). A crawl that exports nothing
-        claims nothing."""
+        """True if this crawl may fetch the article: no other live run on the store holds
+        it. A crawl that exports nothing claims nothing."""
         if self.read_only:
             return True
         if self.lost:
             return False
         try:
-            return self.store.claim_article(article_id, self.run_id, self.lease)
+            return self.store.claim_article(article_id, self.run_id)
         except StateStoreError as error:
             self._lose(error)
             return False
 
-    def _heartbeat(self) -> None:
+    def claimed_by_another(self, article_id: str, url: str, source: str) -> None:
+        """The duplicate filter turned the article away: another live run holds it.
+        Looked at again before this crawl closes (spider_idle)."""
+        self.claimed_elsewhere[article_id] = (url, source)
+
+    def may_write(self, items: list) -> list[bool]:
+        """The feed exporter's gate: which of these items' rows may go to the feeds now.
+        Their claims get this run's intent first, in one transaction; an article this
+        run no longer holds (or that another run exported meanwhile) is not written."""
+        ids = [item.article_id for item in items if isinstance(item, Article)]
+        if self.lost:
+            allowed = set()
+        else:
+            try:
+                allowed = self.store.intend(self.run_id, ids, refetch=bool(getattr(self.crawler.spider, "refetch", False)))
+            except StateStoreError as error:  # RunFenced included: nothing more is written
+                self._lose(error)
+                allowed = set()
+        verdicts = [not isinstance(item, Article) or item.article_id in allowed for item in items]
+        if refused := verdicts.count(False):
+            self.stats.inc_value("newscrawl/incremental/not_held", refused)
+            if not self.lost:
+                logger.warning("%d articles not written: another crawl holds or exported them now", refused)
+        return verdicts
+
+    def _look_for_dead_runs(self) -> None:
+        """Every NEWSCRAWL_STATE_CHECK_SECONDS: a crawl that died meanwhile (its lock is
+        free) is taken in, which frees its claims for this crawl and others."""
         if self.lost:
             return
         try:
-            self.store.heartbeat(self.run_id, self.lease)
-            # A crawl that died meanwhile (on this machine, or its lease over): take in
-            # its rows, which frees its claims for this crawl and others.
-            recovered = self.store.recover_unfinished_runs(read_feed_file)
+            recovered = self.store.recover_unfinished_runs(read_feed_file, locate_articles)
         except StateStoreError as error:
             self._lose(error)
             return
@@ -167,10 +228,35 @@ class IncrementalState:
             logger.warning("state store %s: %d rows of an interrupted run taken from its feed files",
                            self.store.path, recovered)
 
+    def spider_idle(self, spider):
+        """Before the close: the articles another run held are exported by now (fine),
+        free (their run died: fetched here), or still held by a live run (counted)."""
+        if not self.claimed_elsewhere or self.lost:
+            return
+        self._look_for_dead_runs()
+        freed = []
+        for article_id in list(self.claimed_elsewhere):
+            if self.is_exported(article_id):
+                del self.claimed_elsewhere[article_id]
+                self.stats.inc_value("newscrawl/incremental/exported_elsewhere")
+            elif self.claim(article_id):
+                freed.append((article_id, *self.claimed_elsewhere.pop(article_id)))
+        if self.lost:
+            return
+        self.stats.set_value("newscrawl/incremental/held_elsewhere", len(self.claimed_elsewhere))
+        if not freed:
+            return
+        logger.info("%d articles another crawl held are free now (it died): fetching them", len(freed))
+        for article_id, url, source in freed:
+            self.crawler.engine.crawl(spider.article_request(url, source, claimed=True))
+        self.stats.inc_value("newscrawl/incremental/reclaimed", len(freed))
+        raise DontCloseSpider
+
     def _lose(self, error: StateStoreError) -> None:
-        """The store is gone past its retries: stop the crawl cleanly. Rows already in
-        the feed files stay there; this run is left unfinished in the store, so the next
-        run takes them in (as after a crash) and nothing is exported twice or lost."""
+        """The store is gone past its retries, or this run was fenced: stop the crawl
+        cleanly. Rows already in the feed files stay there; this run is left
+        unfinished in the store, so the next run of this node takes them in (as after a
+        crash) and nothing is exported twice or lost."""
         if self.lost:
             return
         self.lost = str(error)
@@ -188,11 +274,24 @@ class IncrementalState:
         self.store.add_feed(self.run_id, path, fmt, start_offset)
         self.feed_paths.append(path)
 
+    def warc_file_opened(self, path: str) -> None:
+        """A WARC file this run is about to write (newscrawl.components.archive)."""
+        if self.read_only or self.lost:
+            return
+        try:
+            self.store.add_warc(self.run_id, path)
+        except StateStoreError as error:
+            self._lose(error)
+
     def spider_opened(self, spider):
         if not self.read_only:
-            # Renew this run's leases while it runs: other crawls leave its articles alone.
-            self.heartbeats = create_looping_call(self._heartbeat)
-            self.heartbeats.start(self.lease / 3, now=False)
+            self.checks = create_looping_call(self._look_for_dead_runs)
+            self.checks.start(self.check_interval, now=False)
+            exporter = self.crawler.get_extension(CheckedFeedExporter)
+            if exporter is not None and self.durable:
+                exporter.hold_back(self.may_write, self.batch_size)
+                self.releases = create_looping_call(exporter.release_held)
+                self.releases.start(self.intent_delay, now=False)
         self.stats.set_value("newscrawl/incremental/known_at_start", self.known_at_start)
         if self.recovered:
             self.stats.set_value("newscrawl/incremental/recovered", self.recovered)
@@ -212,8 +311,9 @@ class IncrementalState:
 
     def spider_closed(self, spider, reason):
         self.reason = reason
-        if self.heartbeats is not None and self.heartbeats.running:
-            self.heartbeats.stop()
+        for task in (self.checks, self.releases):
+            if task is not None and task.running:
+                task.stop()
         if self.durable:
             self._commit()
 
@@ -282,4 +382,5 @@ class DurableFileFeedStorage(FileFeedStorage):
         return handle
 
 
-__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "check_state_store", "state_path"]
+__all__ = ["DurableFileFeedStorage", "IncrementalState", "StateStoreError", "check_state_store", "state_path",
+           "store_options"]

@@ -33,7 +33,7 @@ _COMPRESSORS = {"gzip": gzip.compress, "deflate": zlib.compress, "br": _brotli, 
 
 
 class MirrorServer(ThreadingHTTPServer):
-    """Serves a built site on 127.0.0.1; `requests` counts the paths asked for.
+    """Serves a built site on 127.0.0.1 (or `host`); `requests` counts the paths asked for.
 
     `article_delay` (seconds) slows every /view/ page, to stand for a slow site.
     `faults` (a FaultPlan) makes chosen paths fail; `faulted` maps each faulted
@@ -43,7 +43,7 @@ class MirrorServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, site: dict[str, tuple[str, bytes]], port: int = 0, article_delay: float = 0.0,
-                 faults: FaultPlan | None = None, codings: tuple[str, ...] = ()):
+                 faults: FaultPlan | None = None, codings: tuple[str, ...] = (), host: str = "127.0.0.1"):
         self.site = site
         # Content codings to answer with, in turn, where the request accepts them
         # (the live site compresses; an archive must keep the body as it came).
@@ -55,11 +55,12 @@ class MirrorServer(ThreadingHTTPServer):
         self.early_retries: list[str] = []
         self._throttled_at: dict[str, float] = {}
         self._lock = threading.Lock()
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__((host, port), _Handler)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
 
     def start(self) -> "MirrorServer":
         threading.Thread(target=self.serve_forever, name="mirror", daemon=True).start()

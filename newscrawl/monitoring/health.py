@@ -49,22 +49,28 @@ def _sum_prefix(stats: Mapping, prefix: str) -> int:
 
 def items_check(stats: Mapping, thresholds: Thresholds) -> dict:
     """Enough articles accounted for: exported now, exported before (skipped as known),
-    or being fetched by another crawl on the same store (claimed elsewhere). Explicit
-    URLs: every one of them."""
-    exported = _count(stats, "item_scraped_count")
-    known = _count(stats, "newscrawl/incremental/skipped") + _count(stats, "newscrawl/incremental/claimed_elsewhere")
+    or held by another run on the same store (claimed elsewhere; those found free
+    again before the close are fetched here and counted as exported). Explicit URLs:
+    every one of them. The message says how many another run still holds (alive, or
+    dead on another node with their rows in flight)."""
+    exported = _count(stats, "item_scraped_count") - _count(stats, "newscrawl/incremental/not_held")
+    known = (_count(stats, "newscrawl/incremental/skipped") + _count(stats, "newscrawl/incremental/claimed_elsewhere")
+             - _count(stats, "newscrawl/incremental/reclaimed"))
+    held = _count(stats, "newscrawl/incremental/held_elsewhere")
+    still_held = f"; {held} still held by another run, which exports them" if held else ""
     explicit = _count(stats, "newscrawl/discovery/explicit/links")
     if explicit:
         same_article = _count(stats, "newscrawl/dropped/duplicate") + _count(stats, "newscrawl/dropped/exported_before")
         accounted = exported + known + same_article
         return _check("items", accounted >= explicit,
-                      f"{accounted} of {explicit} explicit URLs gave an article ({exported} exported, {known} known before)",
-                      accounted, explicit)
+                      f"{accounted} of {explicit} explicit URLs gave an article ({exported} exported, {known} known before)"
+                      f"{still_held}", accounted, explicit)
     found = sum(_count(stats, key) for key in stats if key.startswith("newscrawl/discovery/") and key.endswith("/links"))
     accounted = exported + known
     return _check("items", accounted >= thresholds.min_items,
-                  f"{accounted} articles accounted for ({exported} exported, {known} exported before or by another crawl) "
-                  f"from {found} links found; at least {thresholds.min_items} expected", accounted, thresholds.min_items)
+                  f"{accounted} articles accounted for ({exported} exported, {known} exported before or by another crawl"
+                  f"{still_held}) from {found} links found; at least {thresholds.min_items} expected",
+                  accounted, thresholds.min_items)
 
 
 def finish_reason_check(stats: Mapping, thresholds: Thresholds, paused: bool = False) -> dict:

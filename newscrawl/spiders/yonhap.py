@@ -42,7 +42,7 @@ from scrapy.utils.misc import load_object
 
 import newscrawl
 from newscrawl.discovery.rss_sitemap import FeedEntries
-from newscrawl.components.dupefilter import ARTICLE_ID, ArticleDupeFilter
+from newscrawl.components.dupefilter import ARTICLE_ID, FATE, ArticleDupeFilter
 from newscrawl.components.engine import engine_closing
 from newscrawl.guards import control_port_problems, moved_component_problems, special_address
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
@@ -310,13 +310,18 @@ class YonhapSpider(scrapy.Spider):
             self._inc(f"discovery/{source}/out_of_range")
             return None
         self._inc(f"discovery/{source}/links")
-        return self._page_request(url, source)
+        return self.article_request(url, source)
 
-    def _page_request(self, url: str, source: str) -> scrapy.Request:
+    def article_request(self, url: str, source: str, claimed: bool = False) -> scrapy.Request:
         """An article page's request. Whether it is fetched is the duplicate filter's
-        call (exported before, claimed by another crawl, asked for already)."""
+        call (exported before, claimed by another crawl, asked for already), unless
+        `claimed`: this run already holds it (another crawl's article, free again)."""
+        meta = {ARTICLE_ID: article_id_from_url(url)}
+        if claimed:
+            meta[FATE] = "requested"
+            self._inc("articles/requested")
         return scrapy.Request(url, callback=self.parse_article, errback=self.article_failed, cb_kwargs={"source": source},
-                              meta={ARTICLE_ID: article_id_from_url(url)}, priority=ARTICLE_PRIORITY)
+                              meta=meta, priority=ARTICLE_PRIORITY, dont_filter=claimed)
 
     # -- discovery -------------------------------------------------------------
     async def start(self):
@@ -328,7 +333,7 @@ class YonhapSpider(scrapy.Spider):
             self._inc("discovery/explicit/links")
             if not await self._room_for_more():
                 return
-            yield self._page_request(url, "explicit")
+            yield self.article_request(url, "explicit")
         # Feeds and sitemaps are never filtered as seen: one a crawl closed before reading
         # to the end (_room_for_more) is read again when a JOBDIR crawl resumes.
         for path in plan.rss_paths:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import os
 
-from newscrawl.state.base import (SCHEMA_VERSION, FeedFile, Store, StateStoreError, content_hash,
-                                  default_state_path)
+from newscrawl.state.base import (SCHEMA_VERSION, FeedFile, RunFenced, RunInfo, Store, StateStoreError,
+                                  content_hash, default_node, default_state_path)
 from newscrawl.state.postgres import PostgresStore, is_url, redacted
 from newscrawl.state.sqlite import SQLiteStore, real_path
 
@@ -31,5 +31,6 @@ class StateStore:
         backend_for(location).check(location)
 
 
-__all__ = ["SCHEMA_VERSION", "FeedFile", "PostgresStore", "SQLiteStore", "StateStore", "StateStoreError", "Store",
-           "backend_for", "content_hash", "default_state_path", "real_path", "redacted"]
+__all__ = ["SCHEMA_VERSION", "FeedFile", "PostgresStore", "RunFenced", "RunInfo", "SQLiteStore", "StateStore",
+           "StateStoreError", "Store", "backend_for", "content_hash", "default_node", "default_state_path", "real_path",
+           "redacted"]

@@ -6,15 +6,30 @@ database the URL names, versioned in the table `newscrawl_schema` and migrated f
 like SQLite's. Crawls on several machines share it through claims
 (newscrawl.state.base). Messages name the server without the password; credentials
 come only from the URL or the environment (PGPASSWORD, ~/.pgpass).
+
+A run is alive while its session holds a session-level advisory lock on its run id
+(two-key form: key 1 RUN_LOCK_SPACE, key 2 the run id; the schema lock's one-key form
+never meets it). The server frees the lock the moment the session ends: a killed
+crawl's socket closes at once, and a machine that vanished is found by the server's
+own TCP keepalives and tcp_user_timeout, set for every session (SERVER_KEEPALIVES:
+about 25 s when idle, 15 s with data unacknowledged). On the crawl's own machine its
+lock file (newscrawl.state.locks) must be free too before its feed files are read.
+A session through a transaction-pooling proxy (PgBouncer in transaction mode) keeps
+no session lock: point NEWSCRAWL_STATE_URL at the server or a session-pooling proxy.
+After a reconnect a run takes its lock again and checks it was not declared dead
+meanwhile; if it was, it is fenced (RunFenced) and writes nothing more.
 """
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from newscrawl.state.base import MIGRATIONS, SCHEMA, SCHEMA_VERSION, Store, StateStoreError
+from newscrawl.state.base import (MIGRATIONS, SCHEMA, SCHEMA_VERSION, RunFenced, Store, StateStoreError,
+                                  default_node)
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +44,16 @@ def postgres_dialect(sql: str) -> str:
 
 # Serialises creating and migrating the schema between crawls that start together.
 SCHEMA_LOCK = "newscrawl schema"
+# Key 1 of every run's session lock (key 2: the run id), and of the transaction lock
+# that serialises `export --new` for one consumer (key 2: a hash of its name).
+RUN_LOCK_SPACE = 0x6E637275  # "ncru"
+CONSUMER_LOCK_SPACE = 0x6E636578  # "ncex"
+# The server's keepalives for our sessions: a crawl whose machine vanished is found dead
+# after idle + interval x count seconds, or tcp_user_timeout ms with data unacknowledged.
+SERVER_KEEPALIVES = {"tcp_keepalives_idle": 10, "tcp_keepalives_interval": 5, "tcp_keepalives_count": 3,
+                     "tcp_user_timeout": 15000}
+# libpq's keepalives tell the crawl, in turn, that the server is gone.
+CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 10, "keepalives_interval": 5, "keepalives_count": 3}
 
 
 def is_url(location: object) -> bool:
@@ -47,9 +72,14 @@ def redacted(url: str) -> str:
 
 def _connect(url: str, read_only: bool = False):
     import psycopg
+    from psycopg.conninfo import conninfo_to_dict
 
     try:
-        db = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        given = conninfo_to_dict(url)
+        options = " ".join([given.get("options") or "", *(f"-c {k}={v}" for k, v in SERVER_KEEPALIVES.items())]).strip()
+        extra = {k: v for k, v in CLIENT_KEEPALIVES.items() if k not in given}
+        db = psycopg.connect(url, autocommit=True, connect_timeout=10, options=options,
+                             application_name=given.get("application_name") or "newscrawl", **extra)
     except psycopg.Error as error:
         reason = " ".join(str(error).split())[:300].replace(urlsplit(url).password or "\0", "***")
         raise StateStoreError(f"state store {redacted(url)} cannot be reached: {reason}") from None
@@ -63,10 +93,16 @@ class PostgresStore(Store):
     # Waits before each new attempt when the server is lost mid-run (then StateStoreError).
     RECONNECT_DELAYS = (0.5, 1, 2, 4, 8)
 
-    def __init__(self, url: str, *, create: bool = True, read_only: bool = False):
+    def __init__(self, url: str, *, create: bool = True, read_only: bool = False, node: str | None = None,
+                 lock_dir: str | os.PathLike | None = None):
+        """`node` names this machine's crawls (NEWSCRAWL_NODE_ID); `lock_dir` is where
+        its runs' lock files are (the crawl's <data dir>/state/runs)."""
         self.url = url
         self.path = redacted(url)  # for messages
         self.read_only = read_only
+        self.node = node or default_node()
+        self.lock_dir = Path(lock_dir) if lock_dir is not None else None
+        self._advisory: set[int] = set()
         try:
             self.db = _connect(url, read_only)
             self._prepare(create and not read_only)
@@ -122,6 +158,45 @@ class PostgresStore(Store):
     def _begin(self) -> None:
         self.db.execute("BEGIN")
 
+    # -- run locks: the session's advisory lock, and this machine's lock file ------------
+    @staticmethod
+    def _run_key(run_id: int) -> int:
+        return int(run_id) & 0x7FFFFFFF  # key 2 is an int4
+
+    def _try_advisory(self, run_id: int) -> bool:
+        taken = self.db.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                (RUN_LOCK_SPACE, self._run_key(run_id))).fetchone()[0]
+        if taken:
+            if run_id in self._advisory:  # taken twice by this session: held once is enough
+                self.db.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_LOCK_SPACE, self._run_key(run_id)))
+            self._advisory.add(run_id)
+        return bool(taken)
+
+    def _hold_run(self, run_id: int) -> None:
+        super()._hold_run(run_id)
+        if not self._try_advisory(run_id):
+            raise StateStoreError(f"state store {self.path}: the lock of new run {run_id} is held by another session")
+        self.db.execute("SELECT set_config('application_name', %s, false)", (f"newscrawl run {run_id}",))
+
+    def _take_if_dead(self, run_id: int, node: str | None) -> bool:
+        # A session lock is held by nobody: its crawl's session ended. On this node its
+        # lock file must be free as well (the process gone, not only its connection).
+        if node == self.node and self.lock_dir is not None and not super()._take_if_dead(run_id, node):
+            return False
+        if run_id not in self._advisory and not self._try_advisory(run_id):
+            super()._let_go(run_id, remove=False)
+            return False
+        return True
+
+    def _let_go(self, run_id: int, remove: bool = True) -> None:
+        super()._let_go(run_id, remove)
+        if run_id in self._advisory:
+            self._advisory.discard(run_id)
+            try:
+                self.db.execute("SELECT pg_advisory_unlock(%s, %s)", (RUN_LOCK_SPACE, self._run_key(run_id)))
+            except Exception:  # noqa: BLE001 - a lost session has let the lock go already
+                pass
+
     def _rollback(self) -> None:
         import psycopg
 
@@ -136,10 +211,12 @@ class PostgresStore(Store):
             return super()._execute(sql, params)
         return self._retrying(lambda: super(PostgresStore, self)._execute(sql, params))
 
-    def record(self, records, run_id=None, locations=None) -> int:
-        """As Store.record, the whole transaction again if the server was lost."""
-        records = list(records)
-        return self._retrying(lambda: super(PostgresStore, self).record(records, run_id, locations))
+    def _lock_consumer(self, consumer: str) -> None:
+        self.db.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (CONSUMER_LOCK_SPACE, consumer))
+
+    def _transaction(self, work):
+        """The whole transaction again if the server was lost (after a reconnect)."""
+        return self._retrying(work)
 
     def _retrying(self, action):
         import psycopg
@@ -164,3 +241,18 @@ class PostgresStore(Store):
             self.db = _connect(self.url, self.read_only)
         except StateStoreError as error:
             logger.warning("%s", error)  # the next attempt says whether it is back
+            return
+        # The old session's locks went with it: a run takes its own again, and is
+        # fenced if another crawl declared it dead meanwhile (or is declaring it now).
+        self._advisory.clear()
+        if self.own_run is not None:
+            run = self.own_run
+            if not self._try_advisory(run):
+                raise RunFenced(f"state store {self.path}: run {run} lost its session and another crawl holds its "
+                                "lock now (it is being declared dead); this crawl writes nothing more")
+            finished = self.db.execute("SELECT finished_at FROM runs WHERE run_id = %s", (run,)).fetchone()
+            if finished is None or finished[0] is not None:
+                self._let_go(run, remove=False)
+                raise RunFenced(f"state store {self.path}: run {run} was declared dead by another crawl while its "
+                                "session was lost; this crawl writes nothing more")
+            self.db.execute("SELECT set_config('application_name', %s, false)", (f"newscrawl run {run}",))

@@ -6,7 +6,8 @@ database, is corrupt, or was written by a newer newscrawl raises StateStoreError
 what to do about it. Several crawls may use one store at once (claims, in
 newscrawl.state.base); SQLite serialises their writes (WAL, a busy timeout). The file
 is opened by its real path: a symlink names the same store. Reading commands open
-it read-only (`read_only=True`).
+it read-only (`read_only=True`). A SQLite store is one machine's: its runs' locks are
+flock'ed files beside it (`<store>.runs/run-N.lock`), seen by every crawl using it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import sqlite3
 import time
 from pathlib import Path
 
-from newscrawl.state.base import MIGRATIONS, SCHEMA, SCHEMA_VERSION, TABLES, Store, StateStoreError
+from newscrawl.state.base import MIGRATIONS, SCHEMA, SCHEMA_VERSION, TABLES, Store, StateStoreError, default_node
 
 logger = logging.getLogger(__name__)
 
@@ -36,12 +37,16 @@ def real_path(path: str | os.PathLike) -> Path:
 
 class SQLiteStore(Store):
     """The store at `path`; `read_only=True` opens it for reading only (nothing
-    created or changed)."""
+    created or changed). `node` names this machine's crawls (NEWSCRAWL_NODE_ID);
+    `lock_dir` is not taken: a SQLite store's run locks are always beside it."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True, read_only: bool = False):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, read_only: bool = False,
+                 node: str | None = None, lock_dir: str | os.PathLike | None = None):
         self.path = Path(path)  # as named, for messages
         self.real_path = real_path(path)  # what is opened
         self.read_only = read_only
+        self.node = node or default_node()
+        self.lock_dir = Path(f"{self.real_path}.runs")
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if self.path.exists() and not self.path.is_file():
             raise StateStoreError(f"state store {self.path} is not a file")

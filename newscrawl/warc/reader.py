@@ -25,6 +25,7 @@ from typing import Iterator
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
+from newscrawl.ids import article_id_from_url
 from newscrawl.warc.decode import content_encodings, decode_body
 
 _STATUS = re.compile(rb"^HTTP/\S+\s+(\d{3})")
@@ -195,3 +196,15 @@ def capture_at(path: str, offset: int, length: int) -> Capture:
             break
         return Capture.of_record(slice_path, offset, length, record, parsed)
     raise ValueError("no HTTP response record there")
+
+
+def article_locations(paths: list[str | os.PathLike]) -> dict[str, tuple[str, int, int]]:
+    """article_id -> (file, offset, length) of the last 200 response for it in these
+    WARC files (a crawl's own, in the order it wrote them); damage ends a file there."""
+    found = {}
+    for path in paths:
+        for capture in Captures(path):
+            article_id = article_id_from_url(capture.url) if capture.status == 200 else None
+            if article_id:
+                found[article_id] = (capture.path, capture.offset, capture.length)
+    return found

@@ -6,7 +6,11 @@ template: crawls running at once in one directory never pick the same name), wri
 Each file opens with a warcinfo record. A crawl killed part-way leaves a `.open`
 file whose last record may be cut: `seal_open_files` cuts it back to its last
 complete record and renames it, so every file in the directory is a whole WARC.
-(No Scrapy import.)
+
+The writer holds a flock on its `.open` file for as long as it writes it (taken on a
+`.opening` name first, then renamed, so no one ever sees an unheld `.open` file of a
+live writer), and only a file no one holds is sealed: a crawl never seals the file
+another crawl in the same directory is writing. (No Scrapy import.)
 """
 from __future__ import annotations
 
@@ -25,9 +29,12 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.state.locks import FileLock, held_elsewhere
+
 logger = logging.getLogger(__name__)
 
 OPEN_SUFFIX = ".open"
+OPENING_SUFFIX = ".opening"  # a new file before its writer holds its lock
 WARC_SUFFIX = ".warc.gz"
 # Hop-by-hop or no longer true of the stored body: Scrapy hands over the body already
 # de-chunked, so a Transfer-Encoding header would make readers de-chunk it again.
@@ -54,7 +61,7 @@ class ArchiveWriter:
     """Writes request/response pairs into rotating gzipped WARC/1.1 files in `directory`."""
 
     def __init__(self, directory: str | os.PathLike, prefix: str = "newscrawl", max_size: int = 1024 ** 3,
-                 info: dict[str, str] | None = None, gzip_level: int = 6):
+                 info: dict[str, str] | None = None, gzip_level: int = 6, on_open=None):
         self.directory = Path(directory)
         self.prefix = prefix
         self.max_size = max_size
@@ -67,13 +74,21 @@ class ArchiveWriter:
         self._writer: WARCWriter | None = None
         self.path: Path | None = None  # the final name of the file being written
         self.files_written: list[Path] = []
+        self.on_open = on_open  # called with each new file's final name before anything is written to it
+        self._lock: FileLock | None = None
 
     def _open(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
         self.path = self.directory / f"{self.prefix}-{stamp}-{self.serial:05d}-{os.getpid()}~{self.host}{WARC_SUFFIX}"
         self.serial += 1
-        self._handle = open(str(self.path) + OPEN_SUFFIX, "xb")
+        if self.on_open is not None:
+            self.on_open(str(self.path))
+        opening = str(self.path) + OPENING_SUFFIX
+        self._handle = open(opening, "xb")
+        self._lock = FileLock(opening, create=False)
+        self._lock.acquire()  # a name nobody else uses: never refused
+        os.replace(opening, str(self.path) + OPEN_SUFFIX)  # the lock stays on the file, whatever its name
         # Records are written uncompressed into a buffer, then gzipped here, one member each.
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
@@ -124,33 +139,57 @@ class ArchiveWriter:
             return
         self._handle.flush()
         os.fsync(self._handle.fileno())
-        self._handle.close()
         os.replace(str(self.path) + OPEN_SUFFIX, self.path)
+        self._handle.close()
+        self._lock.release()
         self.files_written.append(self.path)
-        self._handle = self._writer = None
+        self._handle = self._writer = self._lock = None
 
 
 def seal_open_files(directory: str | os.PathLike) -> list[tuple[Path, int]]:
     """Cut each `.open` WARC a killed writer left in `directory` back to its last
-    complete record and give it its final name; returns (file, bytes cut) for each."""
+    complete record and give it its final name; returns (file, bytes cut) for each.
+    Files a live writer holds are left alone."""
     sealed = []
     root = Path(directory)
     if not root.is_dir():
         return sealed
+    for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPENING_SUFFIX}")):
+        if not held_elsewhere(path):
+            path.unlink(missing_ok=True)  # a writer killed before its first record: nothing in it
     for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
+        if (done := seal_open_file(path.with_name(path.name[: -len(OPEN_SUFFIX)]))) is not None:
+            sealed.append(done)
+    return sealed
+
+
+def seal_open_file(final: str | os.PathLike) -> tuple[Path, int] | None:
+    """Seal the `.open` file of the WARC `final` if no writer holds it: cut back to its
+    last complete record and renamed to `final` (removed when not even its warcinfo
+    record is whole). (final, bytes cut), or None when there is no such file or a
+    live writer holds it."""
+    final = Path(final)
+    path = final.with_name(final.name + OPEN_SUFFIX)
+    lock = FileLock(path, create=False)
+    try:
+        if not lock.acquire():
+            return None
+    except FileNotFoundError:
+        return None
+    try:
         good = complete_length(path)
         size = path.stat().st_size
         with open(path, "r+b") as handle:
             handle.truncate(good)
             handle.flush()
             os.fsync(handle.fileno())
-        final = path.with_name(path.name[: -len(OPEN_SUFFIX)])
         if good == 0:
             path.unlink()  # not even its warcinfo record was whole
         else:
             os.replace(path, final)
-        sealed.append((final, size - good))
-    return sealed
+    finally:
+        lock.release()
+    return final, size - good
 
 
 def complete_length(path: str | os.PathLike) -> int:
