@@ -76,6 +76,27 @@ def stats_from_log(log):
     return {key: int(value) for key, value in re.findall(r"'([^']+)': (\d+),?\n", block)}
 
 
+@pytest.fixture
+def tmpfs(tmp_path):
+    """tmpfs(size) -> a new directory on a tmpfs of that size ("16k"): a nearly full
+    disk, where a write is cut short in the middle (not /dev/full, where every write
+    fails whole). Unmounted at the end; skipped where mounting is not allowed."""
+    mounted = []
+
+    def mount(size: str) -> Path:
+        disk = tmp_path / f"disk{len(mounted)}"
+        disk.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(disk)], capture_output=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+        mounted.append(disk)
+        return disk
+
+    yield mount
+    for disk in mounted:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
 # -- a real PostgreSQL server, started by the tests themselves ------------------------
 def _postgres_program(name):
     import glob

@@ -2,8 +2,10 @@
 import csv
 import json
 import sqlite3
+from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from conftest import REAL_PAGES, run_crawl
 from newscrawl.items import ARTICLE_FIELDS
@@ -80,3 +82,39 @@ def test_an_empty_run_writes_a_csv_header(serve, tmp_path):
     assert "Traceback" not in log
     frame = pd.read_csv(tmp_path / "empty.csv")
     assert list(frame.columns) == list(ARTICLE_FIELDS) and len(frame) == 0
+
+
+@pytest.fixture
+def tiny_disk(tmpfs):
+    """A 16 KiB disk: a few rows fit, then a write is cut short in the middle of a row."""
+    return tmpfs("16k")
+
+
+def whole_rows(path: Path, fmt: str) -> list[dict]:
+    """The feed's rows, read strictly: a cut row or an unclosed JSON array fails here."""
+    text = path.read_text(encoding="utf-8")
+    if fmt == "jsonl":
+        return [json.loads(line) for line in text.splitlines()]
+    if fmt == "json":
+        return json.loads(text)
+    return pd.read_csv(path).to_dict("records") if text else []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "json"])
+def test_a_feed_on_a_full_disk_is_cut_back_to_whole_rows_and_only_they_count(mirror, tmp_path, tiny_disk, fmt):
+    store = tmp_path / "state.sqlite3"
+    env = {"NEWSCRAWL_STATE_PATH": str(store), "NEWSCRAWL_DATA_DIR": str(tmp_path / "data")}
+    feed = tiny_disk / f"feed.{fmt}"
+    status, log = run_crawl(mirror.base_url, "-O", str(feed), "-s", "CONCURRENT_REQUESTS=1", cwd=tmp_path, env=env)
+    assert status == 1, log[-3000:]
+    assert "No space left on device" in log and "Traceback" not in log
+    rows = whole_rows(feed, fmt)  # every row whole, the file valid as a whole
+    assert 1 <= len(rows) < len(REAL_IDS)
+    assert f"cut back to its last whole row: it holds {len(rows)} whole rows" in log
+    assert "crawl failed: feed(s)" in log.strip().splitlines()[-1]
+    assert exported_ids(store) == sorted(row["article_id"] for row in rows)  # exactly the whole rows count
+
+    status, log = run_crawl(mirror.base_url, "-O", f"again.{fmt}", cwd=tmp_path, env=env)
+    assert status == 0, log[-3000:]
+    again = whole_rows(tmp_path / f"again.{fmt}", fmt)
+    assert sorted(row["article_id"] for row in rows + again) == REAL_IDS  # no article lost, none twice

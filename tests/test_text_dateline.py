@@ -2,7 +2,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from newscrawl.text.dateline import parse_dateline, resolve_year
+from newscrawl.text.dateline import listed_day, parse_dateline, resolve_year
 
 DATELINES = [
     # paragraph, raw, city, month, day, rest
@@ -74,3 +74,24 @@ def test_resolve_year(month, day, reference, expected):
 
 def test_resolve_year_impossible_day():
     assert resolve_year(2, 30, date(2024, 1, 1)) is None
+
+
+TODAY = date(2026, 12, 1)
+LISTED = [
+    # (listing text, article id, publication day, listing and id disagree)
+    ("15:41 Apr. 19", "AEN20230419004700315", date(2023, 4, 19), False),  # an original: both agree
+    ("00:20 Apr. 20", "AEN20230419004751315", date(2023, 4, 20), False),  # a (LEAD) after midnight KST
+    ("09:00 Apr. 21", "AEN20230419004752315", date(2023, 4, 21), False),  # a (2nd LD) two days on
+    ("00:05 Jan. 1", "AEN20231231001151315", date(2024, 1, 1), False),  # a (LEAD) into the next year
+    ("10:00 Apr. 20", "AEN20230419004700315", date(2023, 4, 20), True),  # an original listed on another day
+    ("10:00 Apr. 18", "AEN20230419004751315", date(2023, 4, 19), True),  # before its story began: the id's day
+    ("", "AEN20230419004700315", date(2023, 4, 19), False),  # no time: an original's id dates it
+    ("", "AEN20230419004751315", None, False),  # no time, a later version: the page decides
+    ("15:41 Nov. 30", None, date(2026, 11, 30), False),  # no id: the year nearest today
+    ("no time here", None, None, False),
+]
+
+
+@pytest.mark.parametrize("text, article_id, day, mismatch", LISTED)
+def test_listed_day(text, article_id, day, mismatch):
+    assert listed_day(text, article_id, TODAY) == (day, mismatch)

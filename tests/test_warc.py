@@ -305,3 +305,36 @@ def test_damage_is_reported_at_the_offset_where_whole_records_end(tmp_path):
     captures = Captures(path)
     list(captures)
     assert captures.damage.startswith(f"offset {ends[10]}:")
+
+
+def test_an_archive_on_a_full_disk_is_cut_back_to_whole_records_and_the_crawl_goes_on(tmp_path, tmpfs):
+    warc_dir = tmpfs("100k")  # room for a few pages' records, then a write is cut short
+    server = MirrorServer(build_site(load_articles(REAL_PAGES))).start()
+    try:
+        status, log = run_crawl(server.base_url, "-O", "out.jsonl", "-s", f"NEWSCRAWL_WARC_DIR={warc_dir}",
+                                "-s", "CONCURRENT_REQUESTS=1", cwd=tmp_path)
+    finally:
+        server.stop()
+    # The crawl went on to the end (the feed is whole); the archive check says what is missing.
+    assert status == 3, log[-3000:]
+    assert "crawl unhealthy: failed checks archive;" in log.strip().splitlines()[-1]
+    assert "Traceback" not in log and "cannot be written" in log
+    assert sorted(feed(tmp_path / "out.jsonl")) == REAL_IDS
+    stats = stats_from_log(log)
+    assert stats["newscrawl/warc/unarchived"] >= 1
+    assert stats["newscrawl/warc/unarchived"] + stats["newscrawl/warc/responses"] == stats["response_received_count"]
+    files = sorted(warc_dir.iterdir())
+    assert files and all(path.name.endswith(".warc.gz") for path in files)  # final names only, none left open
+    check = subprocess.run([*WARCIO, "check", *map(str, files)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr  # every record whole
+    rebuilt = newscrawl("reextract", warc_dir, "-o", "rebuilt.jsonl", cwd=tmp_path)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    state = tmp_path / "data" / "state" / "newscrawl.sqlite3"
+    archived = set(feed(tmp_path / "rebuilt.jsonl"))
+    assert archived and archived < set(REAL_IDS)
+    for article_id in REAL_IDS:
+        page = newscrawl("page", article_id, "--state", state, cwd=tmp_path)
+        if article_id in archived:
+            assert page.returncode == 0, page.stderr
+        else:
+            assert page.returncode == 1 and "not archived: the disk was full" in page.stderr, page.stderr

@@ -17,10 +17,13 @@ def command_page(args: argparse.Namespace) -> int:
         with StateStore(state, read_only=True) as store:
             exported = store.is_exported(args.article_id)
             where = store.archived_at(args.article_id)
+            note = store.archive_note(args.article_id) if where is None else None
     except StateStoreError as error:
         return fail("page", str(error))
     if not exported:
         return fail("page", f"{args.article_id} was not exported (state store {redacted(str(state))})")
+    if where is None and note:
+        return fail("page", f"{args.article_id} was exported, its page not archived: {note}")
     if where is None:
         return fail("page", f"{args.article_id} was exported without its page archived (NEWSCRAWL_WARC_ENABLED off?)")
     try:

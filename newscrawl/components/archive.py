@@ -20,11 +20,13 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 import newscrawl
-from newscrawl.warc.writer import ArchiveWriter, seal_open_files
+from newscrawl.warc.writer import ArchiveUnwritable, ArchiveWriter, seal_open_files
 
 logger = logging.getLogger(__name__)
 
 META_KEY = "newscrawl_warc"
+# Request meta when the response could not be archived: why ("the disk was full").
+UNARCHIVED_KEY = "newscrawl_warc_unarchived"
 # Sent with path=<the WARC file's final name> before anything is written to a new file
 # (the state store records each run's files: rows taken in after a crash keep their
 # archive location).
@@ -80,10 +82,16 @@ class WarcArchive:
                 response.url, request.method, _header_pairs(request.headers), response.status,
                 _header_pairs(response.headers), response.body,
                 str(response.ip_address) if response.ip_address else None)
-        except OSError as error:
-            # The archive is a record, not the product: the crawl goes on without it.
+        except ArchiveUnwritable as error:
+            # The archive is a record, not the product: the crawl goes on without it, and
+            # says of each page it could not keep why (`newscrawl page`).
+            # Said once (the health check `archive` fails at the end), not once a page.
+            if not self.stats.get_value("newscrawl/warc/write_errors"):
+                logger.warning("WARC archive %s cannot be written: %s; the crawl goes on without it (pages not "
+                               "archived: stat newscrawl/warc/unarchived)", self.directory, error)
             self.stats.inc_value("newscrawl/warc/write_errors")
-            logger.error("WARC archive %s cannot be written (%s): %s not archived", self.directory, error, response.url)
+            self.stats.inc_value("newscrawl/warc/unarchived")
+            request.meta[UNARCHIVED_KEY] = str(error)
             return
         request.meta[META_KEY] = location
         self.stats.inc_value("newscrawl/warc/records", 2)

@@ -12,6 +12,9 @@ on and ends with "Stored N items" for files that hold fewer. Here:
 - the first failure stops the crawl (finish reason "feed_failed"): its pages would
   only be fetched to be lost, and `scrapy crawl` exits with status 1;
 - "Stored" is logged only for feeds that were stored whole;
+- local feed files (newscrawl.feeds.durable.WholeRowFile) hold only whole rows: after a
+  failed write (a full disk can cut a row in the middle) no feed gets more rows, and
+  each is cut back to the rows every feed holds, so all stay valid and agree;
 - with a gate (`hold_back`: the state store's, newscrawl.components.incremental),
   scraped items wait until it says which of them may be written: it records the run's
   intent for a batch at once, and refuses articles the run no longer holds.
@@ -24,6 +27,8 @@ from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter
 from scrapy.utils.defer import deferred_from_coro, ensure_awaitable
 
+from newscrawl.feeds.durable import WholeRowFile
+
 logger = logging.getLogger(__name__)
 
 # Sent with item=..., response=... once an item's row is in every feed of the run.
@@ -35,6 +40,7 @@ class CheckedFeedExporter(FeedExporter):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.failed: dict[str, str] = {}  # feed URI -> what went wrong
+        self.stopped: set[str] = set()  # feeds cut back to their last whole row: written no more
         self.gate = None  # items -> whether each may be written now (hold_back)
         self.gate_batch = 1
         self.held: list[tuple] = []  # (item, spider, response) waiting for the gate
@@ -66,41 +72,68 @@ class CheckedFeedExporter(FeedExporter):
         await super().close_spider(spider)
 
     def _export(self, item, spider, response) -> None:
-        """Write one item to every feed that still works; announce it if it is in all."""
-        slots, whole = [], True
-        for slot in self.slots:
-            if slot.uri in self.failed:
-                slots.append(slot)
-                whole = False
-                continue
+        """Write one item to every feed; announce it once it is whole in all of them."""
+        if self.failed:  # after a failure no feed gets more rows: they all hold the same ones
+            self.crawler.stats.inc_value("newscrawl/feeds/items_not_whole")
+            return
+        written, todo = [], list(self.slots)
+        while todo:
+            slot = todo.pop(0)
             # Scrapy's loop over this one slot (batches included), so a failure stays here.
             self.slots = [slot]
             try:
                 super().item_scraped(item, spider)
             except Exception as error:  # noqa: BLE001 - any failure to write is the feed's failure
-                self.slots = [slot]
+                self.slots = [*written, slot, *todo]
+                self.crawler.stats.inc_value("newscrawl/feeds/items_not_whole")
                 self.fail(slot.uri, error)
-                whole = False
-            slots.extend(self.slots)
-        self.slots = slots
-        if not whole:
-            self.crawler.stats.inc_value("newscrawl/feeds/items_not_whole")
-        else:
-            self.crawler.signals.send_catch_log(item_exported, item=item, response=response, spider=spider)
+                return
+            written.extend(self.slots)
+        self.slots = written
+        for slot in written:
+            if isinstance(file := getattr(slot, "file", None), WholeRowFile) and not file.closed:
+                file.mark_whole(slot.itemcount)
+        self.crawler.signals.send_catch_log(item_exported, item=item, response=response, spider=spider)
 
-    def fail(self, uri: str, error: BaseException | str) -> None:
-        """Mark a feed as failed (once), say so, and stop the crawl."""
+    def fail(self, uri: str, error: BaseException | str, recorded: dict[str, int] | None = None) -> None:
+        """Mark a feed as failed (once), say so, and stop the crawl. Every local feed file
+        is cut back to its last row that every feed holds, or with `recorded` (path ->
+        size) to what the state store recorded, and written no more."""
         if uri in self.failed:
             return
         self.failed[uri] = str(error) or type(error).__name__
         self.crawler.stats.inc_value("newscrawl/feeds/failed")
         logger.error("feed %s cannot be written (%s): stopping the crawl; articles not in every feed are not "
                      "recorded as exported, so the next run exports them again", uri, self.failed[uri])
+        for slot in self.slots:
+            self._cut_back(slot, self.failed[uri], recorded)
         engine = self.crawler.engine
         if engine is not None and engine.running:
             deferred_from_coro(engine.close_spider_async(reason=FEED_FAILED))
 
+    def _cut_back(self, slot, why: str, recorded: dict[str, int] | None) -> None:
+        file = getattr(slot, "file", None)
+        if not isinstance(file, WholeRowFile) or file.closed or file.cut is not None:
+            return
+        size = recorded.get(file.path) if recorded is not None else None
+        if recorded is not None and size is None:
+            return
+        try:
+            closed = file.cut_back(why, slot.format, size)
+        except OSError as cut_error:
+            logger.error("feed %s could not be cut back to its last whole row: %s", slot.uri, cut_error)
+            return
+        self.crawler.stats.inc_value("newscrawl/feeds/cut_back")
+        held = "the rows the state store recorded" if size is not None else f"{file.rows} whole rows"
+        logger.error("feed %s cut back to its last whole row: it holds %s%s", slot.uri, held,
+                     "" if closed else " (its JSON array lacks the closing bracket: the disk is still full)")
+        self.stopped.add(slot.uri)
+
     async def _close_slot(self, slot, spider) -> None:
+        if slot.uri in self.stopped and slot.uri not in self.failed:
+            self._discard(slot)  # whole rows only, and its JSON bracket closed when there was room
+            logger.error("feed %s stopped when another feed failed: it holds the rows every feed holds", slot.uri)
+            return
         if slot.uri not in self.failed:
             try:
                 if slot.itemcount:
@@ -115,7 +148,8 @@ class CheckedFeedExporter(FeedExporter):
                 self.fail(slot.uri, error)
         if slot.uri in self.failed:
             self._discard(slot)
-            logger.error("feed %s is incomplete: %d rows were written before it failed", slot.uri, slot.itemcount)
+            rows = file.rows if isinstance(file := getattr(slot, "file", None), WholeRowFile) else slot.itemcount
+            logger.error("feed %s is incomplete: %d rows were written before it failed", slot.uri, rows)
             return
         logger.info("Stored %s feed (%d items) in: %s", slot.format, slot.itemcount, slot.uri)
         self.crawler.stats.inc_value(f"feedexport/success_count/{type(slot.storage).__name__}")

@@ -42,8 +42,9 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.components.archive import META_KEY as WARC_META_KEY
-from newscrawl.components.archive import warc_file_opened
+from newscrawl.components.archive import UNARCHIVED_KEY, warc_file_opened
 from newscrawl.components.feedexport import CheckedFeedExporter, item_exported
+from newscrawl.feeds.durable import WholeRowFile
 from newscrawl.feeds.files import local_path
 from newscrawl.feeds.records import FEED_FORMATS, read_feed
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
@@ -134,6 +135,7 @@ class IncrementalState:
         )
         self.run_id = None if self.read_only else store.begin_run()
         self.feed_paths: list[str] = []
+        self.recorded_sizes: dict[str, int] = {}  # feed path -> its size when the store last committed
         self.pending: list[tuple[dict, object]] = []  # (record, where its page is archived or None)
         # Articles another live run held when this one wanted them: article_id -> (url, source).
         self.claimed_elsewhere: dict[str, tuple[str, str]] = {}
@@ -154,7 +156,8 @@ class IncrementalState:
             store.close()
             raise
         if recovered:
-            logger.warning("state store %s: %d rows of an interrupted run taken from its feed files", path, recovered)
+            logger.warning("state store %s: %d rows of an interrupted run taken from its feed files", store.path,
+                           recovered)
         extension = cls(crawler, store, recovered)
         crawler.signals.connect(extension.spider_opened, signals.spider_opened)
         crawler.signals.connect(extension.item_exported, item_exported)
@@ -273,6 +276,7 @@ class IncrementalState:
             return
         self.store.add_feed(self.run_id, path, fmt, start_offset)
         self.feed_paths.append(path)
+        self.recorded_sizes[path] = start_offset
 
     def warc_file_opened(self, path: str) -> None:
         """A WARC file this run is about to write (newscrawl.components.archive)."""
@@ -304,7 +308,9 @@ class IncrementalState:
         where its page is archived (newscrawl.warc) when it is."""
         if self.read_only or not isinstance(item, Article):
             return
-        location = response.meta.get(WARC_META_KEY) if response is not None else None
+        # Where its page is archived, or why it is not (a full disk), or None (archive off).
+        meta = response.meta if response is not None else {}
+        location = meta.get(WARC_META_KEY) or meta.get(UNARCHIVED_KEY)
         self.pending.append((article_record(item), location))
         if self.durable and len(self.pending) >= self.batch_size:
             self._commit()
@@ -340,9 +346,10 @@ class IncrementalState:
                 if Path(path).is_file():
                     _fsync(path)
             except OSError as error:
-                # The rows may not be on disk: none of the pending items counts as exported.
+                # The rows may not be on disk: none of the pending items counts as
+                # exported, and none stays in a feed (cut back to what was recorded).
                 if exporter := self.crawler.get_extension(CheckedFeedExporter):
-                    exporter.fail(path, error)
+                    exporter.fail(path, error, recorded=self.recorded_sizes)
                 self.stats.inc_value("newscrawl/incremental/not_recorded", len(self.pending))
                 self.pending.clear()
                 return
@@ -353,6 +360,9 @@ class IncrementalState:
             return
         self.stats.inc_value("newscrawl/incremental/recorded", new)
         self.pending.clear()
+        for path in self.feed_paths:
+            if Path(path).is_file():
+                self.recorded_sizes[path] = Path(path).stat().st_size
 
 
 class DurableFileFeedStorage(FileFeedStorage):
@@ -375,9 +385,9 @@ class DurableFileFeedStorage(FileFeedStorage):
         if state is not None:
             appending = self.write_mode == "ab" and path.is_file()
             state.register_feed(str(path), self.format, path.stat().st_size if appending else 0)
-        # Unbuffered: every exporter write is a write(2), so a killed crawl leaves
-        # whole rows behind (the exporters write one row per call).
-        handle = open(path, self.write_mode, buffering=0)
+        # Written through: every exporter write reaches the OS in full or fails (a killed
+        # crawl leaves its rows behind, a full disk cuts none in the middle unseen).
+        handle = WholeRowFile(path, self.write_mode)
         _fsync(str(path.parent))  # the new directory entry survives a power cut too
         return handle
 

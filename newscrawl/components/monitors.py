@@ -75,6 +75,10 @@ class HealthMonitor(Monitor):
     def test_unknown_layout(self):
         self._judge([health.layout_check(self._stats, ARTICLE_FIELDS)])
 
+    @monitors.name("archive")
+    def test_archive(self):
+        self._judge([health.archive_check(self._stats)])
+
     @monitors.name("field coverage")
     def test_field_coverage(self):
         self._judge(health.coverage_checks(self._stats, self._thresholds))

@@ -104,19 +104,23 @@ class RunReport:
         data_dir = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
         # A feed outside the data dir gets its report beside it, and a copy under the
         # data dir, where `newscrawl jobs` looks.
+        # The copy is written even when the feed's disk is full.
         paths = [path] if path.is_relative_to(data_dir) else [path, data_dir / "reports" / path.name]
+        written = []
         for target in paths:
             try:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 with replacing(target) as handle:
                     json.dump(report, handle, ensure_ascii=False, indent=2, default=str)
                     handle.write("\n")
+                written.append(target)
             except OSError as error:
                 logger.error("run report %s not written: %s", target, error)
-                return
-        self.path = path
-        self.crawler.stats.set_value("newscrawl/report/path", str(path))
-        logger.info("run report: %s", path)
+        if not written:
+            return
+        self.path = written[0]
+        self.crawler.stats.set_value("newscrawl/report/path", str(self.path))
+        logger.info("run report: %s", self.path)
 
 
 class ProgressLog:

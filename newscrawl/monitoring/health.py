@@ -96,6 +96,16 @@ def errors_check(stats: Mapping, thresholds: Thresholds) -> dict:
                   round(ratio, 4), thresholds.max_error_ratio)
 
 
+def archive_check(stats: Mapping) -> dict:
+    """Every fetched page archived (when the archive is on): a full disk stops the
+    archive and the crawl goes on, and this says how many pages went unarchived."""
+    unarchived = _count(stats, "newscrawl/warc/unarchived")
+    archived = _count(stats, "newscrawl/warc/responses")
+    return _check("archive", unarchived == 0,
+                  f"{unarchived} fetched pages not archived (the archive could not be written: a full disk?), "
+                  f"{archived} archived" if unarchived else f"{archived} fetched pages archived", unarchived, 0)
+
+
 def dropped_check(stats: Mapping, thresholds: Thresholds) -> dict:
     """Items dropped as broken (a required field missing, schema errors), not as repeats."""
     broken = _sum_prefix(stats, "newscrawl/dropped/missing_") + _count(stats, "newscrawl/dropped/invalid")
@@ -186,6 +196,7 @@ def evaluate(stats: Mapping, thresholds: Thresholds, paused: bool = False, field
     """Every check of a finished run."""
     return [items_check(stats, thresholds), finish_reason_check(stats, thresholds, paused), errors_check(stats, thresholds),
             dropped_check(stats, thresholds), unfetched_check(stats, thresholds), layout_check(stats, fields),
+            archive_check(stats),
             *coverage_checks(stats, thresholds)]
 
 

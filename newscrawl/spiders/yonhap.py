@@ -48,7 +48,7 @@ from newscrawl.guards import control_port_problems, moved_component_problems, sp
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.processing import read_page
 from newscrawl.components.workers import ExtractionWorkers
-from newscrawl.text.dateline import KST, parse_month_day, resolve_year
+from newscrawl.text.dateline import KST, listed_day
 from newscrawl.text.times import as_kst
 
 logger = logging.getLogger(__name__)
@@ -490,33 +490,30 @@ class YonhapSpider(scrapy.Spider):
                 logger.warning("listing page without items (layout change?): %s", response.url)
             return
         today = datetime.now(KST)
-        reached_since = False
+        days = []
         for entry in entries:
             link = entry.css("h2.tit a::attr(href)").get()
             day = self._listing_day(link and response.urljoin(link), entry.css("span.date::text").get(), today)
-            if day and (self.day_reached is None or day < self.day_reached):
-                self.day_reached = day
-            if day and self.plan.since and day < self.plan.since:
-                reached_since = True
+            if day:
+                days.append(day)
+                if self.day_reached is None or day < self.day_reached:
+                    self.day_reached = day
             if link and (request := self._article_request(response.urljoin(link), "listing", day)):
                 yield request
+        # A backfill ends at a page published wholly before `since` (newest first): one
+        # entry before it is no end (a later version may be listed among older stories).
+        reached_since = bool(days) and self.plan.since is not None and max(days) < self.plan.since
         if reached_since or page >= self.plan.max_pages:
             return
         yield scrapy.Request(f"{self.base_url}{path}/{page + 1}", callback=self.parse_listing, errback=self.source_failed,
                              cb_kwargs={"path": path, "page": page + 1})
 
     def _listing_day(self, link: str | None, text: str | None, today: datetime) -> date | None:
-        """A listed article's KST day: from its id's digits (AEN20230419...), which
-        carry the year the listing's '15:41 Apr. 19' lacks; the text is a cross-check
-        (newscrawl/discovery/listing/date_mismatch) and the fallback (nearest today)."""
-        month_day = parse_month_day(text or "")
-        parsed = parse_article_id(article_id_from_url(link or ""))
-        day = parsed.day if parsed else None
-        if day is None:
-            return resolve_year(*month_day, today) if month_day else None
-        if month_day and month_day != (day.month, day.day):
+        """A listed article's publication day (newscrawl.text.dateline.listed_day)."""
+        day, mismatch = listed_day(text, article_id_from_url(link or ""), today)
+        if mismatch:
             self._inc("discovery/listing/date_mismatch")
-            logger.debug("listing says %s, the article id %s: %s", text, day, link)
+            logger.debug("listing says %s, its id another day: %s", text, link)
         return day
 
     # -- articles --------------------------------------------------------------

@@ -87,9 +87,11 @@ ANALYST_SCHEMA = (
 )
 # Version 6: runs belong to a node; a claim carries the run's intent to write its row
 # to a feed; the WARC files each run wrote (recovered rows keep their archive
-# location); consumers of `newscrawl export --new` and the rows each was given.
+# location); why a version's page is not archived (warc_note: "the disk was full");
+# consumers of `newscrawl export --new` and the rows each was given.
 NODES_SCHEMA = (
     "ALTER TABLE runs ADD COLUMN node TEXT; ALTER TABLE claims ADD COLUMN intent INTEGER NOT NULL DEFAULT 0; "
+    "ALTER TABLE articles ADD COLUMN warc_note TEXT; "
     "CREATE TABLE run_warcs (run_id INTEGER NOT NULL, path TEXT NOT NULL); "
     "CREATE TABLE consumer_exports (export_id INTEGER PRIMARY KEY, consumer TEXT NOT NULL, created_at TEXT NOT NULL, "
     "finished_at TEXT, row_count INTEGER NOT NULL DEFAULT 0); "
@@ -217,6 +219,14 @@ class Store:
         row = self._execute(f"SELECT {self._archive_columns()} FROM articles WHERE article_id = ?",
                             (article_id,)).fetchone()
         return tuple(row) if row and row[0] else None
+
+    def archive_note(self, article_id: str) -> str | None:
+        """Why the exported version's page is not archived, when the crawl knew
+        ("the disk was full"); None for a store from before it kept that."""
+        if self.version < 6:
+            return None
+        row = self._execute("SELECT warc_note FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
 
     def count(self) -> int:
         return self._execute("SELECT count(*) FROM articles").fetchone()[0]
@@ -542,20 +552,25 @@ class Store:
                     continue
                 blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
                 where = locations.get(article_id)
+                # A location (path, offset, length), or why the page is not archived (a str).
+                archived = (str(where[0]), where[1], where[2]) if where and not isinstance(where, str) else None
+                note = where if isinstance(where, str) else None
                 values = (record.get("story_id") or article_id[:15], _whole_number(record.get("revision")),
                           content_hash(record), record.get("published_at") or "", *_analyst_values(record), now, blob,
-                          *((str(where[0]), where[1], where[2]) if where else (None, None, None)), article_id)
+                          *(archived or (None, None, None)), archived and archived[0], note, article_id)
                 # A version exported again without an archived page keeps where its page was archived.
                 updated = self._execute(
                     "UPDATE articles SET story_id = ?, revision = ?, content_hash = ?, published_at = ?, headline = ?,"
                     " url = ?, section = ?, last_seen = ?, record = ?, warc_path = COALESCE(?, warc_path),"
-                    " warc_offset = COALESCE(?, warc_offset), warc_length = COALESCE(?, warc_length)"
+                    " warc_offset = COALESCE(?, warc_offset), warc_length = COALESCE(?, warc_length),"
+                    " warc_note = CASE WHEN CAST(? AS TEXT) IS NOT NULL THEN NULL ELSE COALESCE(CAST(? AS TEXT), warc_note) END"
                     " WHERE article_id = ?", values)
                 if updated.rowcount == 0:
                     self._execute(
                         "INSERT INTO articles (story_id, revision, content_hash, published_at, headline, url, section,"
-                        " last_seen, record, warc_path, warc_offset, warc_length, article_id, first_seen)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, now))
+                        " last_seen, record, warc_path, warc_offset, warc_length, warc_note, article_id, first_seen)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (*values[:12], note, article_id, now))
                     new += 1
             if run_id is not None:
                 self._execute("UPDATE runs SET exported = exported + ? WHERE run_id = ?", (new, run_id))

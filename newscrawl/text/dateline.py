@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from newscrawl.ids import parse_article_id
+
 KST = ZoneInfo("Asia/Seoul")
 
 # AP forms first; the other spellings are tolerated because dumps and older pages vary.
@@ -111,3 +113,21 @@ def resolve_year(month: int, day: int, reference: date | datetime) -> date | Non
     if not candidates:
         return None
     return min(candidates, key=lambda d: abs((d - ref).days))
+
+
+def listed_day(text: str | None, article_id: str | None, today: date | datetime) -> tuple[date | None, bool]:
+    """A listed article's publication day (KST) and whether its listing time and its id
+    disagree: the listing's own "15:41 Apr. 19", in the year the id's digits put nearest
+    (else today's). The id carries its story's first day, so a later version ((LEAD),
+    (2nd LD)) may be published days after it: the id alone dates only an original
+    (version 00). A listing time before the id's day cannot be: the id's day then. With
+    neither, None (the page's own time decides once it is fetched)."""
+    month_day = parse_month_day(text or "")
+    parsed = parse_article_id(article_id)
+    first_day = parsed.day if parsed else None
+    listed = resolve_year(*month_day, first_day or today) if month_day else None
+    if listed is not None and (first_day is None or listed >= first_day):
+        return listed, first_day is not None and parsed.version == 0 and listed != first_day
+    if listed is not None:
+        return first_day, True
+    return (first_day if parsed is not None and parsed.version == 0 else None), False

@@ -10,10 +10,17 @@ complete record and renames it, so every file in the directory is a whole WARC.
 The writer holds a flock on its `.open` file for as long as it writes it (taken on a
 `.opening` name first, then renamed, so no one ever sees an unheld `.open` file of a
 live writer), and only a file no one holds is sealed: a crawl never seals the file
-another crawl in the same directory is writing. (No Scrapy import.)
+another crawl in the same directory is writing.
+
+Every record is written in full or fails (newscrawl.feeds.durable.write_all: a full
+disk can cut a write short). A file gets its final name only when every record in it
+is whole: when a write fails (ENOSPC, EIO), the file is cut back to its last whole
+exchange, fsynced and renamed, and the writer writes no more (`broken` says why:
+ArchiveUnwritable for each exchange after). (No Scrapy import.)
 """
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import os
@@ -29,6 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from newscrawl.feeds.durable import write_all
 from newscrawl.state.locks import FileLock, held_elsewhere
 
 logger = logging.getLogger(__name__)
@@ -57,6 +65,17 @@ def status_line(status: int) -> str:
         return f"{status} Unknown"
 
 
+class ArchiveUnwritable(OSError):
+    """The archive cannot be written any more (the disk is full, ...); str() says why."""
+
+
+def why_unwritable(error: OSError) -> str:
+    """What a user is told of a page that was not archived."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk was full"
+    return f"the archive could not be written ({error.strerror or error})"
+
+
 class ArchiveWriter:
     """Writes request/response pairs into rotating gzipped WARC/1.1 files in `directory`."""
 
@@ -70,7 +89,10 @@ class ArchiveWriter:
         self.gzip_level = gzip_level
         self.host = socket.gethostname() or "localhost"
         self.serial = 0
-        self._handle = None
+        self._descriptor: int | None = None
+        self._size = 0  # bytes in the current file
+        self._whole = 0  # where its last whole exchange ends
+        self.broken: str | None = None  # why the archive writes no more (why_unwritable)
         self._writer: WARCWriter | None = None
         self.path: Path | None = None  # the final name of the file being written
         self.files_written: list[Path] = []
@@ -85,7 +107,8 @@ class ArchiveWriter:
         if self.on_open is not None:
             self.on_open(str(self.path))
         opening = str(self.path) + OPENING_SUFFIX
-        self._handle = open(opening, "xb")
+        self._descriptor = os.open(opening, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        self._size = self._whole = 0
         self._lock = FileLock(opening, create=False)
         self._lock.acquire()  # a name nobody else uses: never refused
         os.replace(opening, str(self.path) + OPEN_SUFFIX)  # the lock stays on the file, whatever its name
@@ -93,21 +116,40 @@ class ArchiveWriter:
         self._buffer = io.BytesIO()
         self._writer = WARCWriter(self._buffer, gzip=False, warc_version="1.1")
         self._write(self._writer.create_warcinfo_record(self.path.name, self.info))
+        self._whole = self._size
 
     def _write(self, record) -> None:
         self._buffer.seek(0)
         self._buffer.truncate()
         self._writer.write_record(record)
         compressor = zlib.compressobj(self.gzip_level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-        self._handle.write(compressor.compress(self._buffer.getbuffer()) + compressor.flush())
+        member = compressor.compress(self._buffer.getbuffer()) + compressor.flush()
+        write_all(self._descriptor, member)
+        self._size += len(member)
 
     def write_exchange(self, url: str, method: str, request_headers: Iterable[tuple[str, str]], status: int,
                        response_headers: Iterable[tuple[str, str]], body: bytes, ip_address: str | None = None,
                        protocol: str = "HTTP/1.1") -> Location:
         """Write one HTTP exchange as a request + response record pair; returns where the
         response record is. `body` is the response body as received (content-encoded)."""
-        if self._writer is None:
-            self._open()
+        if self.broken:
+            raise ArchiveUnwritable(self.broken)
+        try:
+            if self._writer is None:
+                self._open()
+            location = self._write_pair(url, method, request_headers, status, response_headers, body, ip_address,
+                                        protocol)
+        except ArchiveUnwritable:
+            raise
+        except OSError as error:
+            self._give_up(error)
+            raise ArchiveUnwritable(self.broken) from error
+        if self._size >= self.max_size:
+            self.close()
+        return location
+
+    def _write_pair(self, url, method, request_headers, status, response_headers, body, ip_address,
+                    protocol) -> Location:
         writer = self._writer
         parts = urlsplit(url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -122,28 +164,51 @@ class ArchiveWriter:
             http_headers=StatusAndHeaders(status_line(status), kept, protocol=protocol))
         if ip_address:
             request.rec_headers.add_header("WARC-IP-Address", ip_address)
-        start = self._handle.tell()
+        start = self._size
         self._write(response)
-        end = self._handle.tell()
+        end = self._size
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
         self._write(request)
-        self._handle.flush()
-        location = Location(str(self.path), start, end - start)
-        if self._handle.tell() >= self.max_size:
-            self.close()
-        return location
+        self._whole = self._size
+        return Location(str(self.path), start, end - start)
+
+    def _give_up(self, error: OSError) -> None:
+        """A write failed: the file is cut back to its last whole exchange and sealed
+        (removed if not even its warcinfo record is whole); nothing more is written."""
+        self.broken = why_unwritable(error)
+        logger.warning("WARC file %s cannot be written (%s): cut back to its last whole record and sealed",
+                       self.path, error.strerror or error)
+        if self._descriptor is not None:
+            self._finish(cut_to=self._whole)
 
     def close(self) -> None:
         """Finish the current file: flush it to disk and give it its final name."""
-        if self._handle is None:
+        if self._descriptor is None:
             return
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-        os.replace(str(self.path) + OPEN_SUFFIX, self.path)
-        self._handle.close()
+        try:
+            self._finish()
+        except OSError as error:  # an fsync on a full disk: cut back to what is whole, then sealed
+            self._give_up(error)
+
+    def _finish(self, cut_to: int | None = None) -> None:
+        descriptor, self._descriptor = self._descriptor, None
+        final, open_name = self.path, str(self.path) + OPEN_SUFFIX
+        try:
+            if cut_to is not None:
+                os.ftruncate(descriptor, cut_to)
+            os.fsync(descriptor)
+        except OSError:
+            if cut_to is None:
+                self._descriptor = descriptor  # _give_up cuts it back and finishes it
+                raise
+        if (cut_to if cut_to is not None else self._size) == 0:
+            os.unlink(open_name)  # not even its warcinfo record is whole
+        else:
+            os.replace(open_name, final)
+            self.files_written.append(final)
+        os.close(descriptor)
         self._lock.release()
-        self.files_written.append(self.path)
-        self._handle = self._writer = self._lock = None
+        self._writer = self._lock = None
 
 
 def seal_open_files(directory: str | os.PathLike) -> list[tuple[Path, int]]:
