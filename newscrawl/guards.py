@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import socket
 from typing import Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
@@ -32,6 +34,35 @@ def control_port_problems(getbool: Callable[[str], bool]) -> list[str]:
             for name in CONTROL_PORT_SETTINGS if getbool(name)]
 
 
+def host_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names the way the resolver reads it, or None for a name: the
+    dotted quad and every inet_aton form (2852039166, 0251.0376.0251.0376, 169.254.43518,
+    0xa9fea9fe), and IPv6 that carries an IPv4 address (mapped ::ffff:, compatible ::,
+    NAT64 64:ff9b::/96, 6to4 2002::/16) as that IPv4 address."""
+    host = host.strip("[]").lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not host or not all(part and (part.isdigit() or part.startswith("0x")) for part in host.split(".")):
+            return None
+        try:
+            address = ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    if isinstance(address, ipaddress.IPv6Address):
+        as_int = int(address)
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address.sixtofour is not None:
+            return address.sixtofour
+        if address in _NAT64 or (as_int >> 32 == 0 and as_int > 1):  # NAT64; IPv4-compatible (not :: or ::1)
+            return ipaddress.IPv4Address(as_int & 0xFFFFFFFF)
+    return address
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+
 def special_address(url: str, allowed_hosts: Iterable[str] = ()) -> str | None:
     """Why a URL's host is refused ("a link-local address", ...), or None if it may be fetched."""
     host = (urlsplit(url).hostname or "").lower().rstrip(".")
@@ -39,12 +70,12 @@ def special_address(url: str, allowed_hosts: Iterable[str] = ()) -> str | None:
         return None
     if host in _METADATA_HOSTS:
         return "a cloud metadata host"
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return None  # a name: resolved by the downloader
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
+    address = host_address(host)
+    return None if address is None else address_problem(address)
+
+
+def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why an address is no place for a news page ("a private address"), or None."""
     if address.is_loopback:
         return None
     for kind, special in (("a link-local", address.is_link_local), ("a multicast", address.is_multicast),
@@ -129,3 +160,18 @@ def _dotted_names(value: object, depth: int = 0) -> Iterable[str]:
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             yield from _dotted_names(item, depth + 1)
+
+
+def non_utf8_paths(paths: Iterable[str | os.PathLike]) -> list[str]:
+    """One sentence for each path whose name is not valid UTF-8 (a byte such as 0xff
+    in a directory name): feed names, the store's text columns and the run report
+    cannot hold it, so the crawl would fail part-way."""
+    problems = []
+    for path in paths:
+        absolute = os.path.abspath(os.fspath(path))
+        try:
+            absolute.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(f"path {os.fsencode(absolute)!r} is not valid UTF-8; rename it (or use another) "
+                            "before crawling into it")
+    return problems

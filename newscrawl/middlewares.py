@@ -35,6 +35,7 @@ from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
 from newscrawl.components.engine import engine_closing
+from newscrawl.components.resolver import refused_host
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,26 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def process_exception(self, request, exception):
+        if refused_host(urlparse_cached(request).hostname or ""):
+            # Its name resolves to a special address (newscrawl.components.resolver): a
+            # refusal, not a failure that another try might mend.
+            self.crawler.stats.inc_value("newscrawl/guards/resolved_special")
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request) and not await self._wait(self._backoff(result), request,
                                                                  type(exception).__name__):
             return None  # the exception goes on to the request's errback
         return result
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Scrapy logs a robots.txt that could not be fetched with its whole traceback; the
+    error is the message (a host that does not resolve, or is refused)."""
+    record.exc_info = record.exc_text = None
+    return True
+
+
+logging.getLogger("scrapy.downloadermiddlewares.robotstxt").addFilter(_without_traceback)
 
 
 class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):

@@ -45,6 +45,9 @@ NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at 
 NEWSCRAWL_NODE_ID = os.environ.get("NEWSCRAWL_NODE_ID", "")
 # How often a running crawl looks for runs that died (their claims then pass on).
 NEWSCRAWL_STATE_CHECK_SECONDS = 30
+# SQLite: how long a write waits for another process's write lock before the crawl stops
+# cleanly (a write takes milliseconds; a crawl frozen in one holds it).
+NEWSCRAWL_STATE_BUSY_SECONDS = 30
 # How long scraped items wait before their claims get this run's intent and their rows
 # go to the feeds (a batch of NEWSCRAWL_STATE_BATCH_SIZE goes at once).
 NEWSCRAWL_STATE_INTENT_SECONDS = 0.5
@@ -162,6 +165,8 @@ REMOTE_CONTROL_ENABLED = False
 # Hosts explicit `urls` may name although they are link-local, private or otherwise
 # special addresses (loopback is always allowed, for local mirrors).
 NEWSCRAWL_ALLOWED_HOSTS = []
+# A host name that resolves to such an address is refused before a request leaves for it.
+TWISTED_DNS_RESOLVER = "newscrawl.components.resolver.GuardedResolver"
 
 ITEM_PIPELINES = {
     "newscrawl.pipelines.StoryTextPipeline": 100,

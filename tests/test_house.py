@@ -11,7 +11,7 @@ README = PACKAGE.parent / "README.md"
 # Bottom to top, as the README's "Layout" section numbers them from 1. A module may
 # import its own layer or lower ones only; the layers up to PURE_TOP never import Scrapy.
 LAYERS = [
-    ("newscrawl.text", "newscrawl.ids", "newscrawl.guards"),
+    ("newscrawl.text", "newscrawl.ids", "newscrawl.guards", "newscrawl.secrets"),
     ("newscrawl.items", "newscrawl.schema"),
     ("newscrawl.pages",),
     ("newscrawl.processing", "newscrawl"),

@@ -219,7 +219,7 @@ def test_scheduler_service_survives_scrapyd_down_skips_busy_ticks_and_stops_on_s
     service = subprocess.Popen(
         [sys.executable, "-m", "newscrawl", "schedule", "--every", "1", "--retry-delays", "0.2",
          "--url", f"http://127.0.0.1:{port}", "-a", "discover=rss", "-s", f"YONHAP_BASE_URL={slow_mirror.base_url}",
-         *MIRROR_SETTINGS], env=environment, stderr=subprocess.PIPE, text=True)
+         *MIRROR_SETTINGS], env=environment, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     server = None
     try:
         time.sleep(2.5)  # two ticks with scrapyd down
@@ -349,3 +349,133 @@ def test_job_listing_shows_health_from_the_reports(tmp_path):
     assert "FAILED: items, unknown_layout" in table[3] and "yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl" in table[3]
     assert "NO REPORT" in table[2]
     assert table[1].split()[:2] == ["running", "ccc"] and "day reached 2023-04-19, 40% done" in table[1]
+
+
+# -- nodes that misbehave: fake scrapyd answers ------------------------------------------
+class FakeNode:
+    """An HTTP server on 127.0.0.1 that answers like scrapyd (`answer`: "ok"), or with
+    JSON that is not scrapyd's ("list", "null", "yes"), or trickles a byte every 3 s
+    ("trickle"); `scheduled` counts schedule.json calls."""
+
+    def __init__(self, answer: str):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        node = self
+        self.answer, self.scheduled = answer, 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _reply(self):
+                if node.answer == "trickle":
+                    try:
+                        for byte in b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}":
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(3)
+                    except OSError:
+                        pass
+                    return
+                if self.path.startswith("/schedule.json"):
+                    node.scheduled += 1
+                    body = {"status": "ok", "jobid": f"job{node.scheduled}"}
+                else:
+                    body = {"ok": {"status": "ok", "pending": [], "running": [], "finished": []}, "list": [],
+                            "null": None, "yes": {"status": "ok", "running": "yes"}}[node.answer]
+                data = json.dumps(body).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._reply()
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                self._reply()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def nodes():
+    made = []
+
+    def make(answer):
+        made.append(FakeNode(answer))
+        return made[-1]
+
+    yield make
+    for node in made:
+        node.stop()
+
+
+@pytest.mark.parametrize("answer", ["list", "null", "yes", "trickle"])
+def test_a_node_that_misanswers_is_passed_over_and_the_healthy_one_gets_the_crawl(nodes, answer):
+    from newscrawl.scheduling.trigger import Trigger
+
+    bad, good = nodes(answer), nodes("ok")
+    started = time.monotonic()
+    result = Trigger([ScrapydClient(bad.url, timeout=2), ScrapydClient(good.url, timeout=2)])()
+    assert result == f"scheduled job1 on {good.url}" and good.scheduled == 1
+    assert time.monotonic() - started < 5  # a trickling node is cut off at the call's deadline
+    trigger = run_newscrawl("trigger", "--url", bad.url, timeout=60)
+    assert trigger.returncode == 1 and "Traceback" not in trigger.stderr
+    assert len(trigger.stderr.strip().splitlines()) <= 3, trigger.stderr
+
+
+def test_a_scheduler_stops_within_5_s_whatever_a_node_does(nodes, tmp_path):
+    trickling = nodes("trickle")
+    service = subprocess.Popen([sys.executable, "-m", "newscrawl", "schedule", "--every", "1", "--url", trickling.url],
+                               env=clean_env(NEWSCRAWL_DATA_DIR=str(tmp_path)), stderr=subprocess.PIPE, text=True,
+                               cwd=tmp_path)
+    try:
+        time.sleep(2.5)  # a tick is under way, its node trickling
+        service.send_signal(signal.SIGTERM)
+        stopped = time.monotonic()
+        _, log = service.communicate(timeout=30)
+        assert time.monotonic() - stopped < 5, log
+    finally:
+        if service.poll() is None:
+            service.kill()
+    assert service.returncode == 0 and "Traceback" not in log
+
+
+@pytest.mark.parametrize("shared_store", [False, True])
+def test_a_second_scheduler_for_the_same_nodes_refuses_to_start(nodes, tmp_path, request, shared_store):
+    node = nodes("ok")
+    env = clean_env(NEWSCRAWL_DATA_DIR=str(tmp_path))
+    if shared_store:
+        env["NEWSCRAWL_STATE_URL"] = request.getfixturevalue("postgres_url")
+    command = [sys.executable, "-m", "newscrawl", "schedule", "--every", "30", "--url", node.url]
+    first = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        time.sleep(2)
+        assert first.poll() is None
+        other_dir = tmp_path / "elsewhere"  # another data dir: only the shared store joins them
+        second = subprocess.run(command, env=dict(env, NEWSCRAWL_DATA_DIR=str(other_dir) if shared_store else str(tmp_path)),
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
+        assert second.returncode == 1 and "Traceback" not in second.stderr
+        assert "another newscrawl schedule runs for these nodes" in second.stderr.strip().splitlines()[-1]
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.communicate(timeout=30)
+
+
+def test_a_scrapyd_url_with_credentials_is_refused_without_showing_them():
+    result = run_newscrawl("trigger", "--url", "http://admin:hunter2pw@127.0.0.1:9")
+    assert result.returncode == 2 and "carries credentials" in result.stderr and "--auth-file" in result.stderr
+    assert "hunter2pw" not in result.stdout + result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    listed = run_newscrawl("jobs", env={"NEWSCRAWL_SCRAPYD_URL": "http://admin:hunter2pw@127.0.0.1:9"})
+    assert listed.returncode != 0 and "hunter2pw" not in listed.stdout + listed.stderr

@@ -242,3 +242,63 @@ def test_runs_lists_live_and_in_doubt_runs(location, tmp_path):
     assert header.split()[:3] == ["RUN", "STATE", "NODE"]
     assert line.split()[:3] == [str(run), "alive", "n"] and line.split()[-2:] == ["1", "0"]
     assert str(os.getpid()) in line
+
+
+def test_two_postgres_databases_used_from_one_data_dir_keep_their_runs_apart(postgres_server, postgres_url, tmp_path):
+    import psycopg
+
+    other = postgres_url + "_other"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{other.rsplit("/", 1)[1]}"')
+        admin.execute(f'CREATE DATABASE "{other.rsplit("/", 1)[1]}"')
+    with open_store(postgres_url, tmp_path, "n") as first, open_store(other, tmp_path, "n") as second:
+        assert first.begin_run() == second.begin_run() == 1  # each database numbers its runs from 1
+        with open_store(other, tmp_path, "n") as third:
+            third.begin_run()
+            assert third.dead_runs() == []  # run 1 of the other database is alive, and not this one's
+        second.finish_run(1, "finished")
+
+
+@pytest.mark.parametrize("node, message", [("nosuchnode", "has no run of node 'nosuchnode'"),
+                                           ("", "--release-node takes a node id")])
+def test_releasing_a_node_that_is_not_there_says_so(location, tmp_path, node, message):
+    with open_store(location, tmp_path, "n") as store:
+        store.finish_run(store.begin_run(), "finished")
+    result = subprocess.run([sys.executable, "-m", "newscrawl", "runs", "--state", location, "--release-node", node],
+                            capture_output=True, text=True, env=clean_env(), cwd=tmp_path)
+    assert result.returncode in (1, 2) and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("url", ["postgresql://[bad", "postgresql://u:secret@127.0.0.1:99999/x"])
+def test_a_malformed_postgres_url_gets_one_line(tmp_path, url):
+    for command in (["runs", "--state", url], ["export", "--state", url, "-o", "x.jsonl"],
+                    ["export", "--new", "desk", "--state", url, "-o", str(tmp_path)]):
+        result = subprocess.run([sys.executable, "-m", "newscrawl", *command], capture_output=True, text=True,
+                                env=clean_env(), cwd=tmp_path)
+        assert result.returncode == 1 and "Traceback" not in result.stderr and "secret" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and "written again" not in result.stderr
+
+
+def test_a_crawl_frozen_holding_the_sqlite_write_lock_stops_the_other_cleanly(tmp_path):
+    """A write takes milliseconds; a crawl frozen inside one holds SQLite's write lock.
+    The other crawl waits NEWSCRAWL_STATE_BUSY_SECONDS, then stops with one line."""
+    from conftest import run_crawl
+    from test_incremental import start_mirror
+
+    store = tmp_path / "s.sqlite3"
+    StateStore(store).close()
+    holder = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; db = sqlite3.connect(sys.argv[1], "
+                               "isolation_level=None); db.execute('BEGIN IMMEDIATE'); print('held', flush=True); "
+                               "time.sleep(60)", str(store)], stdout=subprocess.PIPE, text=True)
+    mirror = start_mirror()
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.send_signal(signal.SIGSTOP)  # frozen inside its write
+        status, log = run_crawl(mirror.base_url, "-O", "out.jsonl", "-s", "NEWSCRAWL_STATE_BUSY_SECONDS=2", cwd=tmp_path,
+                                env={"NEWSCRAWL_STATE_PATH": str(store)})
+    finally:
+        mirror.stop()
+        holder.kill()
+        holder.wait()
+    assert status == 1 and "Traceback" not in log, log[-3000:]
+    assert "database is locked" in log.strip().splitlines()[-1]

@@ -254,7 +254,15 @@ def cc_news_like(path, pages):
 
 def test_reextract_reads_a_cc_news_like_file(tmp_path):
     cc_news_like(tmp_path / "CC-NEWS-20230419.warc.gz", REAL_PAGES)
-    result = newscrawl("reextract", tmp_path, "-o", "rows.parquet", cwd=tmp_path)
+    # A third of the Yonhap pages are an archive's copies under its own host: not Yonhap's
+    # captures unless that host is allowed.
+    elsewhere = sorted(page.stem for index, page in enumerate(REAL_PAGES) if index % 3 == 2)
+    result = newscrawl("reextract", tmp_path, "-o", "yonhap.jsonl", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert sorted(set(REAL_IDS) - set(feed(tmp_path / "yonhap.jsonl"))) == elsewhere
+    assert f"response/other_host {len(elsewhere)}" in result.stderr
+    result = newscrawl("reextract", tmp_path, "-o", "rows.parquet", cwd=tmp_path,
+                       env={"NEWSCRAWL_ALLOWED_HOSTS": "web.archive.example"})
     assert result.returncode == 0, result.stderr
     import pandas as pd
     rows = pd.read_parquet(tmp_path / "rows.parquet")
@@ -277,11 +285,12 @@ def test_damaged_and_foreign_files_are_reported_and_the_rest_is_used(tmp_path):
     (tmp_path / "corrupt.warc.gz").write_bytes(data[:cut] + b"\x00garbage\xff" * 50 + data[cut + 500:])
     (tmp_path / "notes.warc").write_text("these are not WARC records\n")
     whole.rename(tmp_path / "good.warc.gz")
-    result = newscrawl("reextract", tmp_path, "-o", "rows.csv", cwd=tmp_path)
+    result = newscrawl("reextract", tmp_path, "-o", "rows.csv", cwd=tmp_path,
+                       env={"NEWSCRAWL_ALLOWED_HOSTS": "web.archive.example"})
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     lines = result.stderr.splitlines()
-    assert any(re.search(r"truncated\.warc\.gz: damaged WARC at offset \d+: .*; the records before it were read", l)
+    assert any(re.search(r"truncated\.warc\.gz: damaged WARC at offset \d+: .*; the whole records were read", l)
                for l in lines), lines
     assert any(re.search(r"corrupt\.warc\.gz: damaged WARC at offset \d+", l) for l in lines), lines
     assert any("notes.warc: not a WARC file" in l for l in lines), lines

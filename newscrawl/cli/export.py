@@ -108,5 +108,6 @@ def add_parser(commands) -> None:
                         help="with --new: the files' format (default jsonl)")
     export.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
     export.add_argument("--state", metavar="PATH|URL", help="state store: a file, or a postgresql:// URL (default: $NEWSCRAWL_STATE_URL, else $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
-    export.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")
+    export.add_argument("--no-formula-guard", action="store_true", help="CSV only: leave cells that start with = + - @ as they are (by default such a "
+                           "cell gets a leading apostrophe, so a spreadsheet shows it as text, never runs it)")
     export.set_defaults(handler=command_export)

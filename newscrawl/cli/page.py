@@ -10,7 +10,7 @@ from newscrawl.cli.common import fail
 def command_page(args: argparse.Namespace) -> int:
     from newscrawl.settings import NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, redacted
-    from newscrawl.warc.reader import capture_at
+    from newscrawl.warc.reader import MAX_CAPTURE_BYTES, capture_at
 
     state = args.state or NEWSCRAWL_STATE
     try:
@@ -28,8 +28,8 @@ def command_page(args: argparse.Namespace) -> int:
         return fail("page", f"{args.article_id} was exported without its page archived (NEWSCRAWL_WARC_ENABLED off?)")
     try:
         capture = capture_at(*where)
-        body = capture.decoded_body()
-    except (OSError, ValueError) as error:
+        body = capture.decoded_body(MAX_CAPTURE_BYTES)
+    except (OSError, ValueError, MemoryError) as error:
         return fail("page", f"{args.article_id}: archived in {where[0]} at offset {where[1]}, which cannot be read: {error}")
     if args.headers:
         print(f"{capture.url}\nWARC-Date: {capture.date}\nWARC file: {where[0]} offset {where[1]} length {where[2]}\n"

@@ -32,7 +32,7 @@ def command_reextract(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="newscrawl-reextract-") as scratch_dir, \
             StateStore(Path(scratch_dir, "rebuild.sqlite3")) as scratch, \
             _progress_bar(total) as bar:
-        result = rebuild(files, processes, scratch, progress=bar.update)
+        result = rebuild(files, processes, scratch, progress=bar.update, allowed_hosts=_allowed_hosts())
         bar.close()
         seconds = time.monotonic() - started
         for message in result.damaged:
@@ -62,6 +62,20 @@ def command_reextract(args: argparse.Namespace) -> int:
     return 1 if result.damaged or missing else 0
 
 
+def _allowed_hosts() -> list[str]:
+    """NEWSCRAWL_ALLOWED_HOSTS (comma-separated, or a JSON list, as a crawl takes it)."""
+    import json
+    import os
+
+    value = os.environ.get("NEWSCRAWL_ALLOWED_HOSTS", "").strip()
+    if value.startswith("["):
+        try:
+            return [str(host) for host in json.loads(value)]
+        except ValueError:
+            pass
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
 def _summary(result, seconds: float, processes: int) -> str:
     dropped = {k: v for k, v in result.outcomes.items() if k not in ("exported", "older_capture")}
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(dropped.items())) or "none"
@@ -83,9 +97,11 @@ def add_parser(commands) -> None:
         "reextract",
         help="rebuild article feeds from WARC files (this crawler's, wget's, CC-NEWS) without the network",
         description="Read WARC files (or directories of them), take every 200 response whose URL has a "
-        "/view/AEN... path on any host, and run the crawl's extraction and pipeline steps on it. One row "
-        "per article version (the newest capture wins). Exit 1 if a file is damaged or missing (the rest "
-        "is still used), 2 for bad options.",
+        "/view/AEN... path on en.yna.co.kr, m-en.yna.co.kr, loopback (a mirror's archive) or a host "
+        "$NEWSCRAWL_ALLOWED_HOSTS names (comma-separated), and run the crawl's extraction and pipeline steps on "
+        "it; other hosts' pages and captures without a plausible WARC-Date are counted and skipped. One row per "
+        "article version (the newest capture wins). Exit 1 if a file is damaged or missing (the rest is still "
+        "used), 2 for bad options.",
     )
     reextract.add_argument("paths", nargs="+", metavar="PATH", help="WARC files (.warc, .warc.gz) or directories of them")
     reextract.add_argument("-o", "--output", required=True, metavar="OUT",
@@ -96,6 +112,8 @@ def add_parser(commands) -> None:
                            "machine's cores; 0: extract in this process)")
     reextract.add_argument("--update-store", action="store_true",
                            help="also write the rebuilt records into the state store, so newscrawl export gives them")
-    reextract.add_argument("--state", metavar="PATH", help="the state store for --update-store (default as newscrawl export)")
-    reextract.add_argument("--no-formula-guard", action="store_true", help="CSV only: do not prefix cells starting with = + - @")
+    reextract.add_argument("--state", metavar="PATH|URL", help="the state store for --update-store: a file, or a "
+                           "postgresql:// URL (default as newscrawl export)")
+    reextract.add_argument("--no-formula-guard", action="store_true", help="CSV only: leave cells that start with = + - @ as they are (by default such a "
+                           "cell gets a leading apostrophe, so a spreadsheet shows it as text, never runs it)")
     reextract.set_defaults(handler=command_reextract)

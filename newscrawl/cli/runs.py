@@ -23,12 +23,14 @@ def command_runs(args: argparse.Namespace) -> int:
     from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, default_node
 
+    if args.release_node is not None and not args.release_node.strip():
+        return fail("runs", "--release-node takes a node id (`newscrawl runs` lists them)", 2)
     state = args.state or NEWSCRAWL_STATE
     node = args.node or os.environ.get("NEWSCRAWL_NODE_ID") or default_node()
     lock_dir = Path(args.data_dir or NEWSCRAWL_DATA_DIR).absolute() / "state" / "runs"
     try:
         with StateStore(state, create=False, node=node, lock_dir=lock_dir) as store:
-            if args.release_node:
+            if args.release_node is not None:
                 released = store.release_node(args.release_node)
                 print(f"{PROG} runs: node {args.release_node} released: {released} articles it held are free "
                       "(fetched again by the next crawl)", file=sys.stderr)

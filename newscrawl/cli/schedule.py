@@ -38,7 +38,21 @@ def command_schedule(args: argparse.Namespace) -> int:
     except ValueError as error:
         print(f"{PROG} schedule: {error}", file=sys.stderr)
         return 2
-    return run_service(trigger, cron=args.cron, every=args.every, timezone=args.timezone, retry_delays=retry_delays)
+    from newscrawl.scheduling.lock import SchedulerLock, SchedulerRunning
+    from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE_URL
+    from newscrawl.state import StateStoreError
+
+    lock = SchedulerLock([client.url for client in trigger.clients], NEWSCRAWL_STATE_URL, NEWSCRAWL_DATA_DIR)
+    try:
+        lock.acquire()
+    except (SchedulerRunning, StateStoreError) as error:
+        print(f"{PROG} schedule: {error}", file=sys.stderr)
+        return 1
+    try:
+        return run_service(trigger, cron=args.cron, every=args.every, timezone=args.timezone,
+                           retry_delays=retry_delays)
+    finally:
+        lock.release()
 
 
 def add_parser(commands) -> None:

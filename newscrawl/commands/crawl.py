@@ -28,6 +28,21 @@ logger = logging.getLogger(__name__)
 UNHEALTHY = 3  # the crawl ran, but a health check failed (docs/monitoring.md)
 
 
+def _store_failure_in_one_line(record: logging.LogRecord) -> bool:
+    """A state store that fails while the crawler is built (locked past its busy
+    timeout, lost) reaches asyncio's "Task exception was never retrieved" with its
+    traceback: said instead as the one line it is."""
+    error = record.exc_info[1] if record.exc_info else None
+    if isinstance(error, StateStoreError):
+        record.msg, record.args = "crawl not started: %s", (error,)
+        record.levelno, record.levelname = logging.CRITICAL, "CRITICAL"
+        record.exc_info = record.exc_text = None
+    return True
+
+
+logging.getLogger("asyncio").addFilter(_store_failure_in_one_line)
+
+
 class Command(ScrapyCrawlCommand):
     _crawler = None
 

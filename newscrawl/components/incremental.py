@@ -99,9 +99,13 @@ def locate_articles(warc_paths: list[str]) -> dict:
 
 
 def store_options(settings) -> dict:
-    """This node's name and where its run locks are (newscrawl.state)."""
+    """This node's name, where its run locks are, and (SQLite) how long a write waits
+    for another process's write lock (newscrawl.state)."""
     data_dir = Path(settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
-    return {"node": settings.get("NEWSCRAWL_NODE_ID") or default_node(), "lock_dir": data_dir / "state" / "runs"}
+    options = {"node": settings.get("NEWSCRAWL_NODE_ID") or default_node(), "lock_dir": data_dir / "state" / "runs"}
+    if not settings.get("NEWSCRAWL_STATE_URL"):
+        options["busy_seconds"] = max(0.1, settings.getfloat("NEWSCRAWL_STATE_BUSY_SECONDS", 30))
+    return options
 
 
 def _fsync(path: str) -> None:

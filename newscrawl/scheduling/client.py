@@ -10,16 +10,20 @@ import base64
 import json
 import logging
 import os
+import socket
 import stat
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
+from http.client import HTTPConnection, HTTPException, HTTPSConnection
 from pathlib import Path
-from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urlsplit
-from urllib.request import Request, urlopen
+
+from newscrawl.secrets import has_credentials, redacted
 
 logger = logging.getLogger("newscrawl.scheduling")
 
 DEFAULT_URL = "http://127.0.0.1:6800"
+MAX_ANSWER = 16 * 1024 * 1024  # a listjobs.json larger than this is no scrapyd's
 
 
 class ScrapydError(Exception):
@@ -55,45 +59,97 @@ def read_credentials(auth_file: str | None = None, environ=os.environ) -> tuple[
 class ScrapydClient:
     url: str = DEFAULT_URL
     credentials: tuple[str, str] | None = None
-    timeout: float = 10.0
+    timeout: float = 10.0  # for a whole call, connecting to the last byte
+    _open: set = field(default_factory=set, init=False, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
 
     def __post_init__(self):
+        if has_credentials(self.url):
+            # On the command line `ps` shows them, and every message would repeat them.
+            raise ValueError(f"scrapyd URL {redacted(self.url)} carries credentials: give the URL without them, and "
+                             "user:password in an --auth-file (or SCRAPYD_USERNAME/SCRAPYD_PASSWORD)")
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"not a scrapyd URL: {self.url!r} (e.g. {DEFAULT_URL})")
         self.url = self.url.rstrip("/")
 
     def _call(self, endpoint: str, query: dict | None = None, form: list[tuple[str, str]] | None = None) -> dict:
-        address = f"{self.url}/{endpoint}" + (f"?{urlencode(query)}" if query else "")
-        request = Request(address, data=urlencode(form).encode() if form is not None else None)
+        """One call, bounded as a whole by `timeout` (a node that trickles a byte every few
+        seconds never trips a per-read timeout: its socket is shut down at the deadline)."""
+        parts = urlsplit(self.url)
+        path = (parts.path or "") + f"/{endpoint}" + (f"?{urlencode(query)}" if query else "")
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
         if self.credentials:
-            token = base64.b64encode(":".join(self.credentials).encode()).decode()
-            request.add_header("Authorization", f"Basic {token}")
+            headers["Authorization"] = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()
+        connection = (HTTPSConnection if parts.scheme == "https" else HTTPConnection)(
+            parts.hostname, parts.port, timeout=self.timeout)
+        late = threading.Event()
+        deadline = threading.Timer(self.timeout, self._abort, args=(connection, late))
+        deadline.daemon = True
+        with self._lock:
+            self._open.add(connection)
+        deadline.start()
         try:
-            with urlopen(request, timeout=self.timeout) as response:
-                body = response.read()
-        except HTTPError as error:
-            if error.code == 401:
-                raise CredentialsError(
-                    f"scrapyd at {self.url} refused the credentials (401): set SCRAPYD_USERNAME and "
-                    "SCRAPYD_PASSWORD, or --auth-file") from None
-            raise ScrapydError(f"scrapyd at {self.url} answered {error.code} to {endpoint}") from None
-        except (URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise ScrapydError(f"scrapyd at {self.url} is unreachable: {reason}") from None
+            connection.request("POST" if form is not None else "GET", path,
+                               body=urlencode(form).encode() if form is not None else None, headers=headers)
+            response = connection.getresponse()
+            status, body = response.status, response.read(MAX_ANSWER + 1)
+        except (OSError, HTTPException) as error:
+            if late.is_set():
+                raise ScrapydError(f"scrapyd at {self.url} did not answer {endpoint} within {self.timeout:g} s") from None
+            raise ScrapydError(f"scrapyd at {self.url} is unreachable: {getattr(error, 'reason', error)}") from None
+        finally:
+            deadline.cancel()
+            connection.close()
+            with self._lock:
+                self._open.discard(connection)
+        if status == 401:
+            raise CredentialsError(f"scrapyd at {self.url} refused the credentials (401): set SCRAPYD_USERNAME and "
+                                   "SCRAPYD_PASSWORD, or --auth-file")
+        if status != 200:
+            raise ScrapydError(f"scrapyd at {self.url} answered {status} to {endpoint}")
         try:
-            answer = json.loads(body)
+            answer = json.loads(body) if len(body) <= MAX_ANSWER else None
         except ValueError:
             raise ScrapydError(f"scrapyd at {self.url} gave no JSON for {endpoint}") from None
+        if not isinstance(answer, dict):  # [], null, a string, an answer too large: not scrapyd's
+            raise ScrapydError(f"scrapyd at {self.url} gave {endpoint} an answer that is not a JSON object")
         if answer.get("status") != "ok":
-            raise ScrapydError(f"scrapyd {endpoint}: {answer.get('message', answer)}")
+            raise ScrapydError(f"scrapyd {endpoint}: {str(answer.get('message', answer))[:200]}")
         return answer
 
+    @staticmethod
+    def _abort(connection, late: threading.Event | None = None) -> None:
+        if late is not None:
+            late.set()
+        sock = connection.sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked read returns at once
+            except OSError:
+                pass
+
+    def abort(self) -> None:
+        """End every call in progress (a shutdown): each raises ScrapydError at once."""
+        with self._lock:
+            for connection in list(self._open):
+                self._abort(connection)
+
     def list_jobs(self, project: str) -> dict:
-        return self._call("listjobs.json", {"project": project})
+        """{"pending": [job, ...], "running": [...], "finished": [...]}; a node whose
+        answer has another shape is treated as one that is down."""
+        answer = self._call("listjobs.json", {"project": project})
+        for state in ("pending", "running", "finished"):
+            jobs = answer.get(state, [])
+            if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
+                raise ScrapydError(f"scrapyd at {self.url} gave listjobs.json a {state!r} that is not a list of jobs")
+        return answer
 
     def schedule(self, project: str, spider: str, arguments: dict[str, str], settings: dict[str, str]) -> str:
         form = [("project", project), ("spider", spider)]
         form += [("setting", f"{name}={value}") for name, value in settings.items()]
         form += list(arguments.items())
-        return self._call("schedule.json", form=form)["jobid"]
+        job = self._call("schedule.json", form=form).get("jobid")
+        if not isinstance(job, str) or not job:
+            raise ScrapydError(f"scrapyd at {self.url} scheduled no job id")
+        return job

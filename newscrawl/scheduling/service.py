@@ -39,6 +39,8 @@ def run_service(trigger: Trigger, *, cron: str | None = None, every: float | Non
     def shut_down(signum, frame):
         logger.info("received %s: stopping the scheduler", signal.Signals(signum).name)
         stopping.set()
+        for client in trigger.clients:  # a node that trickles its answer does not hold the stop
+            client.abort()
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, shut_down)

@@ -44,7 +44,9 @@ import newscrawl
 from newscrawl.discovery.rss_sitemap import FeedEntries
 from newscrawl.components.dupefilter import ARTICLE_ID, FATE, ArticleDupeFilter
 from newscrawl.components.engine import engine_closing
-from newscrawl.guards import control_port_problems, moved_component_problems, special_address
+from newscrawl.feeds.files import local_path
+from newscrawl.guards import control_port_problems, moved_component_problems, non_utf8_paths, special_address
+from newscrawl.secrets import has_credentials, redacted
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
 from newscrawl.processing import read_page
 from newscrawl.components.workers import ExtractionWorkers
@@ -156,6 +158,9 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
     explicit, bad = [], []
     allowed_hosts = settings.getlist("NEWSCRAWL_ALLOWED_HOSTS")
     for url in _comma_list(urls):
+        if has_credentials(url):
+            # The password would be in the log, the run report and the archive.
+            raise ValueError(f"refused: {redacted(url)} carries credentials; article URLs take none")
         fetched = explicit_url(url, base_url)
         (explicit if fetched else bad).append(fetched or url)
     if bad:
@@ -171,11 +176,13 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             text = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"urls_file {urls_file!r} cannot be read: {error}") from None
-        bad_lines, special_lines = [], []
+        bad_lines, special_lines, secret_lines = [], [], []
         for number, line in enumerate(text.splitlines(), start=1):
             if line.strip() and not line.lstrip().startswith("#"):
                 fetched = explicit_url(line.strip(), base_url)
-                if fetched and special_address(fetched, allowed_hosts):
+                if has_credentials(line.strip()):
+                    secret_lines.append(str(number))
+                elif fetched and special_address(fetched, allowed_hosts):
                     special_lines.append(str(number))
                 elif fetched:
                     explicit.append(fetched)
@@ -186,6 +193,9 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
         if bad_lines:
             raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(bad_lines[:10])}"
                              + (" …" if len(bad_lines) > 10 else "") + " hold no article URL (…/view/AEN…)")
+        if secret_lines:
+            raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(secret_lines[:10])}"
+                             + (" …" if len(secret_lines) > 10 else "") + " carry credentials; article URLs take none")
         if special_lines:
             raise ValueError(f"urls_file {urls_file!r}: line(s) {', '.join(special_lines[:10])}"
                              + (" …" if len(special_lines) > 10 else "") + " point to link-local, private or other "
@@ -226,6 +236,15 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
     )
 
 
+def _crawl_paths(settings) -> list[str]:
+    """The local paths a crawl writes into: data dir, store, archive, JOBDIR, feeds."""
+    paths = [settings.get(name) for name in ("NEWSCRAWL_DATA_DIR", "NEWSCRAWL_WARC_DIR", "JOBDIR")]
+    if not settings.get("NEWSCRAWL_STATE_URL"):
+        paths.append(settings.get("NEWSCRAWL_STATE_PATH"))
+    paths += [str(path) for uri in settings.getdict("FEEDS") if (path := local_path(str(uri))) is not None]
+    return [str(path) for path in paths if path]
+
+
 def _too_large(error: BaseException, message: str) -> bool:
     """A response larger than DOWNLOAD_MAXSIZE: announced (Scrapy's message says so),
     found out while arriving without a Content-Length (Scrapy cancels the download,
@@ -253,6 +272,8 @@ class YonhapSpider(scrapy.Spider):
         if problems := control_port_problems(settings.getbool):
             raise ValueError(problems[0])
         if problems := moved_component_problems({name: settings[name] for name in settings}):
+            raise ValueError(problems[0])
+        if problems := non_utf8_paths(_crawl_paths(settings)):
             raise ValueError(problems[0])
         name = settings.get("DUPEFILTER_CLASS")
         try:

@@ -11,7 +11,8 @@ import os
 
 from newscrawl.state.base import (SCHEMA_VERSION, FeedFile, RunFenced, RunInfo, Store, StateStoreError,
                                   content_hash, default_node, default_state_path)
-from newscrawl.state.postgres import PostgresStore, is_url, redacted
+from newscrawl.secrets import redacted
+from newscrawl.state.postgres import PostgresStore, is_url
 from newscrawl.state.sqlite import SQLiteStore, real_path
 
 

@@ -499,7 +499,13 @@ class Store:
         """An operator's word that `node` is lost for good (its disk with it): its dead
         runs are finished and every claim they hold, in doubt included, is free. The
         rows it may have written are then fetched again: at least once, not exactly
-        once, for what its lost feeds held. Refused while one of its runs is alive."""
+        once, for what its lost feeds held. Refused while one of its runs is alive, and
+        for a node the store has no run of (a typo must not look like a release)."""
+        if not self._execute("SELECT 1 FROM runs WHERE node = ? LIMIT 1", (node,)).fetchone():
+            known = [row[0] for row in self._execute("SELECT DISTINCT node FROM runs WHERE node IS NOT NULL"
+                                                     " ORDER BY node LIMIT 10").fetchall()]
+            raise StateStoreError(f"state store {self.path} has no run of node {node!r}"
+                                  + (f"; its nodes: {', '.join(known)}" if known else ""))
         for run_id, alive_until in self._execute(
                 "SELECT run_id, alive_until FROM runs WHERE node = ? AND finished_at IS NULL", (node,)).fetchall():
             if not self._is_dead(run_id, node, alive_until):

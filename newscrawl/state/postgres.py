@@ -21,13 +21,14 @@ meanwhile; if it was, it is fenced (RunFenced) and writes nothing more.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
+from newscrawl.secrets import redacted, scrub
 from newscrawl.state.base import (MIGRATIONS, SCHEMA, SCHEMA_VERSION, RunFenced, Store, StateStoreError,
                                   default_node)
 
@@ -60,17 +61,9 @@ def is_url(location: object) -> bool:
     return str(location).startswith(("postgresql://", "postgres://"))
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
-def _connect(url: str, read_only: bool = False):
+def connect(url: str, read_only: bool = False):
+    """A connection to the server (autocommit, the keepalives above), or StateStoreError
+    saying why not, without the password."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
 
@@ -80,12 +73,24 @@ def _connect(url: str, read_only: bool = False):
         extra = {k: v for k, v in CLIENT_KEEPALIVES.items() if k not in given}
         db = psycopg.connect(url, autocommit=True, connect_timeout=10, options=options,
                              application_name=given.get("application_name") or "newscrawl", **extra)
-    except psycopg.Error as error:
-        reason = " ".join(str(error).split())[:300].replace(urlsplit(url).password or "\0", "***")
+    except (psycopg.Error, ValueError) as error:  # ValueError: a URL psycopg cannot parse
+        reason = scrub(" ".join(str(error).split())[:300], url)
         raise StateStoreError(f"state store {redacted(url)} cannot be reached: {reason}") from None
     if read_only:
         db.execute("SET default_transaction_read_only = on")
     return db
+
+
+def database_key(url: str) -> str:
+    """A short name for the database a URL names (hosts, ports, database; not who logs in)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    try:
+        given = conninfo_to_dict(url)
+    except Exception:  # noqa: BLE001 - an unparsable URL fails when it is connected to
+        given = {"url": url}
+    named = "|".join(str(given.get(key, "")) for key in ("host", "hostaddr", "port", "dbname", "url"))
+    return hashlib.sha256(named.encode()).hexdigest()[:12]
 
 
 class PostgresStore(Store):
@@ -101,10 +106,12 @@ class PostgresStore(Store):
         self.path = redacted(url)  # for messages
         self.read_only = read_only
         self.node = node or default_node()
-        self.lock_dir = Path(lock_dir) if lock_dir is not None else None
+        # Run ids start at 1 in every database: one data dir's lock files for two
+        # databases must not meet, so each database has a folder of its own.
+        self.lock_dir = Path(lock_dir) / database_key(url) if lock_dir is not None else None
         self._advisory: set[int] = set()
         try:
-            self.db = _connect(url, read_only)
+            self.db = connect(url, read_only)
             self._prepare(create and not read_only)
         except BaseException:
             self.close()
@@ -141,7 +148,11 @@ class PostgresStore(Store):
                         logger.info("state store %s: schema migrated to version %d", self.path, target)
                 self._migrated(current)
         except psycopg.Error as error:
-            raise StateStoreError(f"state store {self.path} cannot be used: {' '.join(str(error).split())[:300]}") from None
+            raise StateStoreError(f"state store {self.path} cannot be used: {self._said(error, 300)}") from None
+
+    def _said(self, error: BaseException, limit: int) -> str:
+        """What the driver said, on one line, without the password."""
+        return scrub(" ".join(str(error).split())[:limit], self.url)
 
     def _has_tables(self) -> bool:
         # A catalog query (a fresh snapshot), not to_regclass: its cache may not yet show
@@ -226,9 +237,9 @@ class PostgresStore(Store):
                 return action()
             except psycopg.OperationalError as error:
                 if delay is None:
-                    raise StateStoreError(f"state store {self.path} lost: {' '.join(str(error).split())[:200]}") from None
+                    raise StateStoreError(f"state store {self.path} lost: {self._said(error, 200)}") from None
                 logger.warning("state store %s: connection lost (%s); again in %g s", self.path,
-                               " ".join(str(error).split())[:120], delay)
+                               self._said(error, 120), delay)
                 time.sleep(delay)
                 self._reconnect()
 
@@ -238,7 +249,7 @@ class PostgresStore(Store):
         except Exception:  # noqa: BLE001 - the old connection is broken anyway
             pass
         try:
-            self.db = _connect(self.url, self.read_only)
+            self.db = connect(self.url, self.read_only)
         except StateStoreError as error:
             logger.warning("%s", error)  # the next attempt says whether it is back
             return

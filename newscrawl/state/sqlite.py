@@ -30,6 +30,26 @@ def _corrupt(path: Path, error: Exception | str) -> StateStoreError:
     )
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why this user cannot write the store at `path` (SQLite also makes its -wal and
+    -shm files, and the run locks' folder, beside it), or None."""
+    if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK):
+        return None
+    import pwd
+
+    def name(uid: int) -> str:
+        try:
+            return pwd.getpwuid(uid).pw_name
+        except KeyError:
+            return f"uid {uid}"
+
+    me, owner = os.geteuid(), path.stat().st_uid
+    what = "it" if not os.access(path, os.W_OK) else f"its directory {path.parent}"
+    return (f"cannot be written by user {name(me)} (uid {me}): {what} belongs to {name(owner)} and is not writable "
+            f"for {name(me)}. Run the crawl as {name(owner)}, or give {name(me)} write access to the store and its "
+            "directory; the store itself is fine")
+
+
 def real_path(path: str | os.PathLike) -> Path:
     """The store's path with symlinks resolved: one store, however it is named."""
     return Path(os.path.realpath(path))
@@ -41,24 +61,27 @@ class SQLiteStore(Store):
     `lock_dir` is not taken: a SQLite store's run locks are always beside it."""
 
     def __init__(self, path: str | os.PathLike, *, create: bool = True, read_only: bool = False,
-                 node: str | None = None, lock_dir: str | os.PathLike | None = None):
+                 node: str | None = None, lock_dir: str | os.PathLike | None = None, busy_seconds: float = 30.0):
         self.path = Path(path)  # as named, for messages
         self.real_path = real_path(path)  # what is opened
         self.read_only = read_only
         self.node = node or default_node()
         self.lock_dir = Path(f"{self.real_path}.runs")
+        self.busy_seconds = busy_seconds
         existed = self.path.is_file() and self.path.stat().st_size > 0
         if self.path.exists() and not self.path.is_file():
             raise StateStoreError(f"state store {self.path} is not a file")
         if not existed and (not create or read_only):
             raise StateStoreError(f"state store {self.path} does not exist")
+        if existed and not read_only and (problem := _unwritable(self.real_path)):
+            raise StateStoreError(f"state store {self.path} {problem}")
         try:
             if read_only:
                 self.db = self._connect_read_only()
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 # isolation_level=None: transactions are explicit (BEGIN ... COMMIT) below.
-                self.db = sqlite3.connect(self.real_path, isolation_level=None, timeout=30)
+                self.db = sqlite3.connect(self.real_path, isolation_level=None, timeout=busy_seconds)
             self._prepare_when_free(existed)
         except sqlite3.DatabaseError as error:
             self.close()
@@ -168,4 +191,14 @@ class SQLiteStore(Store):
 
     def _begin(self) -> None:
         # IMMEDIATE: take the write lock now, not at the first write (no deadlock with a reader upgrading).
-        self.db.execute("BEGIN IMMEDIATE")
+        self._execute("BEGIN IMMEDIATE")
+
+    def _execute(self, sql: str, params: tuple = ()):
+        try:
+            return super()._execute(sql, params)
+        except sqlite3.OperationalError as error:
+            # "database is locked" past the 30 s busy timeout: another crawl holds the write
+            # lock (one frozen in a write, or a long one); a write takes milliseconds.
+            raise StateStoreError(f"state store {self.path}: {error} (another process held its write lock for "
+                                  f"{self.busy_seconds:g} s, NEWSCRAWL_STATE_BUSY_SECONDS: a crawl frozen in a write? "
+                                  "`newscrawl runs` shows the runs)") from None

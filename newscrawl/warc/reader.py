@@ -20,7 +20,7 @@ import os
 import re
 import zlib
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
@@ -70,15 +70,49 @@ def _begins_with_warc(path: str | os.PathLike) -> bool:
     return head.lstrip(b"\r\n").startswith(b"WARC/")
 
 
-def _read_block(stream, keep: bool) -> tuple[bytes, int]:
-    """A record's block (kept only if wanted: other sites' videos need not be in
-    memory) and its size."""
+def _read_block(stream, keep: bool, limit: int | None = None) -> tuple[bytes | None, int]:
+    """A record's block and its size, streamed: kept only if wanted (other sites' bodies
+    are never held) and only up to `limit` bytes (a record that inflates past it, a gzip
+    bomb, gives None); the rest is read and dropped, to find the record's end."""
     parts, size = [], 0
     while chunk := stream.read(1024 * 1024):
         size += len(chunk)
-        if keep:
+        if keep and (limit is None or size <= limit):
             parts.append(chunk)
-    return b"".join(parts), size
+        elif keep:
+            keep, parts = False, None
+    return (b"".join(parts) if parts is not None else None), size
+
+
+def _next_record(handle, start: int, gzipped: bool) -> int | None:
+    """Where the next record that looks whole begins at or after `start` (a gzip member
+    whose text begins "WARC/", or a "WARC/1." line), read in 1 MB steps; None if none."""
+    marker = b"\x1f\x8b\x08" if gzipped else b"WARC/1."
+    position = start
+    while True:
+        handle.seek(position)
+        chunk = handle.read(1024 * 1024 + len(marker))
+        if len(chunk) < len(marker):
+            return None
+        found = chunk.find(marker)
+        while 0 <= found <= 1024 * 1024:
+            candidate = position + found
+            handle.seek(candidate)
+            head = handle.read(4096)
+            if gzipped:
+                try:
+                    head = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(head, 16)
+                except zlib.error:
+                    head = b""
+            if head.startswith(b"WARC/") and (gzipped or candidate == 0 or _line_start(handle, candidate)):
+                return candidate
+            found = chunk.find(marker, found + 1)
+        position += 1024 * 1024
+
+
+def _line_start(handle, offset: int) -> bool:
+    handle.seek(offset - 1)
+    return handle.read(1) == b"\n"
 
 
 def target_uri(value: str | None) -> str:
@@ -112,57 +146,96 @@ def parse_http_block(block: bytes) -> tuple[int, list[tuple[str, str]], bytes] |
 
 @dataclass
 class Captures:
-    """The HTTP response records of one WARC file, as Captures, streamed."""
+    """The HTTP response records of one WARC file, as Captures, streamed.
+
+    `wanted(target URI)` says which responses' bodies to keep (default: all); the others
+    are read through and dropped. `max_block` bounds a kept record's block (its HTTP
+    headers and body as stored): one over it is dropped and counted (`too_large`).
+    Damage ends the records there, and reading resumes at the next record that begins
+    whole (the next gzip member, or "WARC/1." line): `damage` says where each was."""
 
     path: str | os.PathLike
+    wanted: Callable[[str], bool] | None = None
+    max_block: int | None = None
     records: int = field(default=0, init=False)  # WARC records read, of every type
-    damage: str | None = field(default=None, init=False)  # "offset N: what went wrong"
+    damaged: list[str] = field(default_factory=list, init=False)  # "offset N: what went wrong", each
     not_warc: bool = field(default=False, init=False)
+    too_large: int = field(default=0, init=False)  # wanted records over max_block, dropped
     bytes_read: int = field(default=0, init=False)  # of the file, so far
+
+    @property
+    def damage(self) -> str | None:
+        """The damage found, on one line (the first three places, and how many more)."""
+        if not self.damaged:
+            return None
+        more = f"; and {len(self.damaged) - 3} more" if len(self.damaged) > 3 else ""
+        return "; ".join(self.damaged[:3]) + more
 
     def __iter__(self) -> Iterator[Capture]:
         if not _begins_with_warc(self.path):
             self.not_warc = True
-            self.damage = "offset 0: it does not begin with a WARC record"
+            self.damaged.append("offset 0: it does not begin with a WARC record")
             self.bytes_read = os.path.getsize(self.path)
             return
+        size = os.path.getsize(self.path)
         with open(self.path, "rb") as handle:
-            iterator = ArchiveIterator(handle, no_record_parse=True, check_digests=False)
-            records = iter(iterator)
-            position = 0
-            # warcio writes what it finds wrong to stderr itself: caught, and made part
-            # of the one line that reports the damage.
-            complaints = io.StringIO()
-            try:
-                while True:
-                    with contextlib.redirect_stderr(complaints):
-                        record = next(records, None)
-                        if record is None:
-                            size = os.path.getsize(self.path)
-                            if position < size:  # what follows the last whole record is none
-                                raise ValueError(f"{size - position} bytes at the end are no whole record")
-                            break
-                        self.records += 1
-                        # The block first: asking warcio for the offset reads the record to its end.
-                        wanted = record.rec_type == "response" and record.format == "warc"
-                        block, size = _read_block(record.raw_stream, keep=wanted)
-                        if complaints.getvalue() or (record.length is not None and size < record.length):
-                            said = " ".join(complaints.getvalue().split())
-                            raise ValueError(f"record cut off or corrupt: {size} of its {record.length} bytes read"
-                                             + (f" ({said})" if said else ""))
-                        iterator.read_to_end(record)
-                        offset, length = iterator.get_record_offset(), iterator.get_record_length()
-                    position = offset + length
-                    self.bytes_read = handle.tell()
-                    parsed = parse_http_block(block) if wanted else None
-                    if parsed is not None:
-                        yield Capture.of_record(str(self.path), offset, length, record, parsed)
-            except Exception as error:  # noqa: BLE001 - any damage ends this file's records here
-                message = " ".join(str(error).split())[:200] or type(error).__name__
-                if self.records <= 1 and position == 0:
-                    self.not_warc = True
-                self.damage = f"offset {position}: {message}"
-            self.bytes_read = os.path.getsize(self.path)
+            gzipped = handle.read(2) == b"\x1f\x8b"
+            start: int | None = 0
+            while start is not None and start < size:
+                handle.seek(start)
+                end, error = yield from self._records(handle, start, size)
+                if error is None:
+                    break
+                self.damaged.append(f"offset {end}: {error}")
+                start = _next_record(handle, max(end, start) + 1, gzipped)
+        self.bytes_read = size
+
+    def _records(self, handle, base: int, size: int):
+        """The captures from `base` on; returns (where whole records end, the damage
+        that ended them or None)."""
+        iterator = ArchiveIterator(handle, no_record_parse=True, check_digests=False)
+        records = iter(iterator)
+        position = base
+        # warcio writes what it finds wrong to stderr itself: caught, and made part
+        # of the one line that reports the damage.
+        complaints = io.StringIO()
+        try:
+            while True:
+                with contextlib.redirect_stderr(complaints):
+                    record = next(records, None)
+                    if record is None:
+                        if position < size:  # what follows the last whole record is none
+                            raise ValueError(f"{size - position} bytes at the end are no whole record")
+                        return position, None
+                    self.records += 1
+                    declared = (record.rec_headers.get_header("Content-Length") or "").strip()
+                    if not declared.isdigit():  # -5, abc: warcio would read on from a wrong place
+                        raise ValueError(f"record with Content-Length {declared[:20]!r}")
+                    # The block first: asking warcio for the offset reads the record to its end.
+                    wanted = record.rec_type == "response" and record.format == "warc" and (
+                        self.wanted is None or self.wanted(target_uri(record.rec_headers.get_header("WARC-Target-URI"))))
+                    block, length_read = _read_block(record.raw_stream, wanted, self.max_block)
+                    if complaints.getvalue() or (record.length is not None and not 0 <= record.length <= length_read):
+                        said = " ".join(complaints.getvalue().split())
+                        raise ValueError(f"record cut off or corrupt: {length_read} of its {record.length} bytes read"
+                                         + (f" ({said})" if said else ""))
+                    iterator.read_to_end(record)
+                    offset, length = base + iterator.get_record_offset(), iterator.get_record_length()
+                if offset < position or length <= 0:
+                    raise ValueError(f"record read at offset {offset} after the one ending at {position}")
+                position = offset + length
+                self.bytes_read = handle.tell()
+                if wanted and block is None:
+                    self.too_large += 1
+                    continue
+                parsed = parse_http_block(block) if wanted else None
+                if parsed is not None:
+                    yield Capture.of_record(str(self.path), offset, length, record, parsed)
+        except Exception as error:  # noqa: BLE001 - any damage ends the records here
+            message = " ".join(str(error).split())[:200] or type(error).__name__
+            if self.records <= 1 and position == 0:
+                self.not_warc = True
+            return position, message
 
 
 def warc_files(paths: list[str | os.PathLike]) -> tuple[list[str], list[str]]:
@@ -180,21 +253,41 @@ def warc_files(paths: list[str | os.PathLike]) -> tuple[list[str], list[str]]:
     return found, missing
 
 
+# The most `capture_at` reads for one record: a store row claiming more is not ours.
+MAX_CAPTURE_BYTES = 64 * 1024 * 1024
+
+
 def capture_at(path: str, offset: int, length: int) -> Capture:
     """The response record at `offset` in a WARC file (one this crawler wrote: if the
-    crawl is still running or was killed, the file still has its `.open` name)."""
+    crawl is still running or was killed, the file still has its `.open` name).
+    ValueError, one line, for anything that is not a whole response record there: a
+    location outside the file, a length past MAX_CAPTURE_BYTES, a damaged record."""
     from newscrawl.warc.writer import OPEN_SUFFIX
 
     name = path if os.path.exists(path) or not os.path.exists(path + OPEN_SUFFIX) else path + OPEN_SUFFIX
+    size = os.path.getsize(name)
+    if not (0 <= offset < size and 0 < length <= min(size - offset, MAX_CAPTURE_BYTES)):
+        raise ValueError(f"no record of {length} bytes at offset {offset} in a file of {size} bytes")
     with open(name, "rb") as handle:
         handle.seek(offset)
         data = handle.read(length)
     slice_path = f"{name}@{offset}"
-    for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True, check_digests=False):
-        parsed = parse_http_block(record.raw_stream.read()) if record.rec_type == "response" else None
-        if parsed is None:
-            break
-        return Capture.of_record(slice_path, offset, length, record, parsed)
+    complaints = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(complaints):
+            for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True, check_digests=False):
+                block = record.raw_stream.read()
+                if record.length is not None and len(block) < record.length:
+                    raise ValueError(f"the record is cut off: {len(block)} of its {record.length} bytes")
+                parsed = parse_http_block(block) if record.rec_type == "response" else None
+                if parsed is None:
+                    break
+                return Capture.of_record(slice_path, offset, length, record, parsed)
+    except ValueError:
+        raise
+    except Exception as error:  # noqa: BLE001 - warcio and zlib say "damaged" in many ways
+        said = " ".join((str(error) or type(error).__name__).split())[:200]
+        raise ValueError(f"the record there is damaged ({said})") from None
     raise ValueError("no HTTP response record there")
 
 

@@ -1,27 +1,35 @@
 """Rebuilding articles from web archives (`newscrawl reextract`), with no network.
 
-Every 200 response whose URL has a `/view/AEN...` path, on any host (the live site,
-m-en, a mirror, an archive's copy), goes through exactly the crawl's steps:
+Every 200 response whose URL has a `/view/AEN...` path on one of Yonhap's hosts
+(en.yna.co.kr, m-en.yna.co.kr), on loopback (our own mirror's archives) or on a host
+NEWSCRAWL_ALLOWED_HOSTS names goes through exactly the crawl's steps:
 `processing.read_page` then `processing.finish_article` (schema validation included),
-with the capture's WARC-Date as crawled_at. Reading the archives (warcio, in this
-process) streams; decoding and extraction run in worker processes, a bounded number
-of captures in flight, so memory stays flat however large the archives are.
+with the capture's WARC-Date as crawled_at. A page of any other host is counted and
+skipped (its body is never held: a forged capture of `evil.example/view/AEN...` is no
+Yonhap row), and so is a capture whose time is missing, unparsable, before 1996 or
+more than a day ahead (a damaged record: it would otherwise win "newest capture").
+Reading the archives (warcio, in this process) streams, a record's block bounded by
+MAX_BLOCK_BYTES (a gzip bomb is read through and dropped); decoding and extraction run
+in worker processes, a bounded number of captures in flight, so memory stays flat
+however large the archives are.
 (No Scrapy import: the page's declared encoding is found with w3lib, the library
 Scrapy's responses use for it.)
 """
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import os
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from itertools import islice
 from typing import Callable, Iterable, Iterator
+from urllib.parse import urlsplit
 
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding, read_bom
 
-from newscrawl.ids import article_id_from_url
+from newscrawl.ids import YONHAP_HOSTS, article_id_from_url
 from newscrawl.items import article_record
 from newscrawl.processing import finish_article, read_page
 from newscrawl.schema import schema_validator
@@ -29,8 +37,12 @@ from newscrawl.state import StateStore
 from newscrawl.warc.decode import TooLarge, content_encodings, decode_body
 from newscrawl.warc.reader import Capture, Captures
 
-# A body larger than this once decoded is refused, as the crawl's DOWNLOAD_MAXSIZE does.
+# A body larger than this once decoded is refused, as the crawl's DOWNLOAD_MAXSIZE does;
+# a record's block (HTTP headers and the body as stored) larger than this is not kept.
 MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_BLOCK_BYTES = MAX_BODY_BYTES + 1024 * 1024
+# The web has no archived page from before this: an earlier WARC-Date is damage.
+EARLIEST_CAPTURE = datetime(1996, 1, 1, tzinfo=timezone.utc)
 BATCH = 16  # captures handed to a worker at a time
 
 
@@ -55,15 +67,38 @@ class Extracted:
     location: tuple[str, int, int]
 
 
-def crawled_at(warc_date: str) -> str:
-    """A WARC-Date (`2026-11-28T03:20:05.123456Z`) as the crawl writes crawled_at."""
+def crawled_at(warc_date: str, now: datetime | None = None) -> str:
+    """A WARC-Date (`2026-11-28T03:20:05.123456Z`) as the crawl writes crawled_at; "" when
+    it is missing, unparsable, before 1996 or more than a day ahead of `now`."""
     try:
-        moment = datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(warc_date.strip().replace("Z", "+00:00"))
     except ValueError:
         return ""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    if not EARLIEST_CAPTURE <= moment <= now + timedelta(days=1):
+        return ""
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def yonhap_capture(allowed_hosts: Iterable[str] = ()) -> Callable[[str], bool]:
+    """Whether a capture's URL is a Yonhap article page: its host one of Yonhap's,
+    loopback (our mirror's archives) or one of `allowed_hosts`."""
+    allowed = {host.lower() for host in allowed_hosts}
+
+    def is_yonhap(url: str) -> bool:
+        if not article_id_from_url(url):
+            return False
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        if host in YONHAP_HOSTS or host in allowed or host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+
+    return is_yonhap
 
 
 def declared_encoding(content_type: str, body: bytes) -> str:
@@ -97,12 +132,19 @@ def _extract_batch(pages: list[Page]) -> list[Extracted]:
     return [extract_page(page) for page in pages]
 
 
-def pages_of(captures: Iterable[Capture]) -> Iterator[Page]:
-    """The article pages among captures: status 200, a /view/AEN... URL."""
+def pages_of(captures: Iterable[Capture], outcomes: Counter | None = None) -> Iterator[Page]:
+    """The article pages among captures (status 200; captures already limited to
+    Yonhap article URLs); one without a plausible capture time is counted in `outcomes`
+    as damaged/capture_time and skipped."""
     for capture in captures:
-        if capture.status == 200 and article_id_from_url(capture.url):
-            yield Page(capture.url, crawled_at(capture.date), tuple(capture.headers), capture.body,
-                       (capture.path, capture.offset, capture.length))
+        if capture.status != 200 or not article_id_from_url(capture.url):
+            continue
+        when = crawled_at(capture.date)
+        if not when:
+            if outcomes is not None:
+                outcomes["damaged/capture_time"] += 1
+            continue
+        yield Page(capture.url, when, tuple(capture.headers), capture.body, (capture.path, capture.offset, capture.length))
 
 
 def extract_all(pages: Iterable[Page], processes: int) -> Iterator[Extracted]:
@@ -143,11 +185,21 @@ class Rebuild:
 
 
 def rebuild(files: list[str], processes: int, scratch: StateStore,
-            progress: Callable[[int], None] = lambda n: None) -> Rebuild:
-    """Read every file's captures, extract the article pages, and keep each article
-    version's newest capture in `scratch` (a state store used as a sorted spill to
-    disk: memory stays flat). `progress` is told how many more bytes were read."""
+            progress: Callable[[int], None] = lambda n: None, allowed_hosts: Iterable[str] = ()) -> Rebuild:
+    """Read every file's captures, extract the Yonhap article pages (`yonhap_capture`),
+    and keep each article version's newest capture in `scratch` (a state store used as a
+    sorted spill to disk: memory stays flat). `progress` is told how many more bytes
+    were read."""
     result = Rebuild(scratch, files=len(files))
+    is_yonhap = yonhap_capture(allowed_hosts)
+
+    def wanted(url: str) -> bool:
+        if is_yonhap(url):
+            return True
+        if article_id_from_url(url):
+            result.outcomes["response/other_host"] += 1  # a /view/AEN... page of another host
+        return False
+
     newest: dict[str, str] = {}  # article_id -> crawled_at of the capture kept
     batch: list[tuple[dict, tuple[str, int, int]]] = []
 
@@ -157,19 +209,21 @@ def rebuild(files: list[str], processes: int, scratch: StateStore,
 
     def all_pages() -> Iterator[Page]:
         for path in files:
-            captures = Captures(path)
+            captures = Captures(path, wanted=wanted, max_block=MAX_BLOCK_BYTES)
             reported = 0
-            for page in pages_of(captures):
+            for page in pages_of(captures, result.outcomes):
                 result.pages += 1
                 progress(captures.bytes_read - reported)
                 reported = captures.bytes_read
                 yield page
             progress(captures.bytes_read - reported)
             result.records += captures.records
+            if captures.too_large:
+                result.outcomes["too_large"] += captures.too_large
             if captures.not_warc:
                 result.damaged.append(f"{path}: not a WARC file ({captures.damage})")
             elif captures.damage:
-                result.damaged.append(f"{path}: damaged WARC at {captures.damage}; the records before it were read")
+                result.damaged.append(f"{path}: damaged WARC at {captures.damage}; the whole records were read")
 
     for extracted in extract_all(all_pages(), processes):
         result.outcomes[extracted.outcome] += 1

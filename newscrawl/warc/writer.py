@@ -25,6 +25,7 @@ import io
 import logging
 import os
 import socket
+import time
 import zlib
 from datetime import datetime, timezone
 from http import HTTPStatus
@@ -220,8 +221,14 @@ def seal_open_files(directory: str | os.PathLike) -> list[tuple[Path, int]]:
     if not root.is_dir():
         return sealed
     for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPENING_SUFFIX}")):
-        if not held_elsewhere(path):
-            path.unlink(missing_ok=True)  # a writer killed before its first record: nothing in it
+        # A writer renames its new file within microseconds of making it: one a minute
+        # old that no one holds is a killed writer's, before its first record.
+        try:
+            stale = time.time() - path.stat().st_mtime > 60
+        except FileNotFoundError:
+            continue
+        if stale and not held_elsewhere(path):
+            path.unlink(missing_ok=True)
     for path in sorted(root.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")):
         if (done := seal_open_file(path.with_name(path.name[: -len(OPEN_SUFFIX)]))) is not None:
             sealed.append(done)
