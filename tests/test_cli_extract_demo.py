@@ -31,16 +31,41 @@ def test_extract_bad_inputs():
     assert "Traceback" not in missing.stderr + challenge.stderr
 
 
-def test_demo_crawls_the_mirror_into_csv(tmp_path):
-    out = tmp_path / "demo" / "articles.csv"
-    result = newscrawl("demo", "--pages", FIXTURES / "pages", "-o", out, cwd=tmp_path)
+def test_demo_is_a_sandbox_that_ends_with_next_commands_that_work_as_printed(tmp_path):
+    result = newscrawl("demo", "--pages", FIXTURES / "pages", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    with out.open(newline="", encoding="utf-8") as handle:
+    sandbox = tmp_path / "data" / "demo"
+    with (sandbox / "articles.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert sorted(r["article_id"] for r in rows) == sorted(p.stem for p in (FIXTURES / "pages").glob("*.html"))
-    assert result.stderr.splitlines()[-1] == (
-        f"newscrawl demo: wrote {out}: 11 rows, 11 stories; healthy; report {tmp_path / 'demo' / 'articles.report.json'}")
-    assert not (tmp_path / "data" / "feeds").exists()  # -O replaced the default feed
+    lines = result.stderr.splitlines()
+    assert ("newscrawl demo: wrote data/demo/articles.csv: 11 rows, 11 stories; healthy; "
+            "report data/demo/articles.report.json") in lines
+    made = {p.name for p in sandbox.iterdir()}
+    assert {"articles.csv", "articles.report.json", "state", "warc", "report.html"} <= made
+    assert [p.name for p in (tmp_path / "data").iterdir()] == ["demo"]  # nothing in the real data dir
+    commands = lines[lines.index(next(l for l in lines if l.endswith("Try next:"))) + 1:]
+    names = [line.split()[1] for line in commands]
+    assert all(line.startswith("newscrawl ") for line in commands)
+    assert {"page", "export", "report", "reextract", "mirror"} <= set(names)
+    for line in commands:
+        if line.split()[1] == "mirror":
+            continue  # serves until Ctrl-C
+        ran = newscrawl(*line.split()[1:], cwd=tmp_path)
+        assert ran.returncode == 0, (line, ran.stderr)
+    again = newscrawl("demo", "--pages", FIXTURES / "pages", cwd=tmp_path)  # made afresh: the same 11 rows
+    assert again.returncode == 0 and "11 rows, 11 stories; healthy" in again.stderr
+
+
+def test_demo_refuses_a_feed_a_crawl_cannot_write_and_a_folder_it_did_not_make(tmp_path):
+    parquet = newscrawl("demo", "--pages", FIXTURES / "pages", "-o", "data/demo/x.parquet", cwd=tmp_path)
+    assert parquet.returncode == 2 and "newscrawl export" in parquet.stderr
+    assert len(parquet.stderr.strip().splitlines()) == 1 and not (tmp_path / "data").exists()
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    theirs = newscrawl("demo", "--pages", FIXTURES / "pages", "-o", "mine/articles.csv", cwd=tmp_path)
+    assert theirs.returncode == 2 and "holds files the demo did not make" in theirs.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
 
 def test_demo_without_pages_says_so(tmp_path):

@@ -13,7 +13,10 @@ COMMANDS = (clean, extract, export, reextract, page, report, trigger, schedule, 
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from newscrawl import __version__
+
     parser = argparse.ArgumentParser(prog=PROG, description="Yonhap English news: clean, extract, crawl.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(commands)

@@ -27,7 +27,11 @@ def command_extract(args: argparse.Namespace) -> int:
 
 
 def add_parser(commands) -> None:
-    extract = commands.add_parser("extract", help="print the article of one saved page as JSON")
+    extract = commands.add_parser(
+        "extract", help="print the article of one saved page as JSON",
+        description="Read one saved en.yna.co.kr article page (a file, or - for standard input; at most 8 MB) "
+        "and print its article as one JSON object, with the same page objects and steps as the crawl: "
+        "fields as docs/fields.md describes them. Exit 1 for a page that is not a Yonhap article page.")
     extract.add_argument("page", metavar="PAGE.html", help="a saved en.yna.co.kr article page, or -")
     extract.add_argument("--url", help="the page's URL, used when the page itself lacks its id")
     extract.set_defaults(handler=command_extract)
