@@ -275,6 +275,7 @@ def test_an_unreachable_site_is_named_in_the_final_line(tmp_path):
     assert status == 3
     last = log.strip().splitlines()[-1]
     assert f"crawl failed: http://127.0.0.1:{port} could not be reached (" in last and "ConnectionRefused" in last
+    assert "Traceback" not in log  # Scrapy's robots.txt middleware logs one line, not its traceback
 
 
 def test_extraction_in_worker_processes_gives_the_same_rows(mirror, tmp_path):
