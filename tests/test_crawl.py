@@ -22,6 +22,11 @@ def test_crawl_mirror_into_csv_json_jsonl(mirror, tmp_path):
     status, log = run_crawl(mirror.base_url, "-O", "a.csv", "-O", "a.json", "-O", "a.jsonl", cwd=tmp_path)
     assert status == 0, log[-3000:]
     assert "Traceback" not in log
+    new = sum(1 for i in REAL_IDS if i[-5:-3] == "00")  # originals; the rest are (LEAD)s and later versions
+    assert log.strip().splitlines()[-1].endswith(
+        f"crawl finished: {new} new articles and {len(REAL_IDS) - new} new revision{'' if len(REAL_IDS) - new == 1 else 's'}"
+        f" exported; 0 skipped as exported before; 0 claimed by another crawl; feeds: a.csv (11 rows), a.json (11 rows),"
+        f" a.jsonl (11 rows); healthy")
 
     header, rows = read_csv(tmp_path / "a.csv")
     assert header == list(ARTICLE_FIELDS)

@@ -113,3 +113,27 @@ def test_unreachable(stats, reason):
     from newscrawl.monitoring.health import unreachable
 
     assert unreachable(stats) == reason
+
+
+
+SUMMARIES = [
+    ({"newscrawl/exported/originals": 10, "newscrawl/exported/revisions": 1}, {"x.jsonl": 11}, "healthy",
+     "10 new articles and 1 new revision exported; 0 skipped as exported before; 0 claimed by another crawl; "
+     "feeds: x.jsonl (11 rows); healthy"),
+    ({"newscrawl/incremental/skipped": 11}, {"y.csv": 0}, "healthy",
+     "0 new articles and 0 new revisions exported; 11 skipped as exported before; 0 claimed by another crawl; "
+     "feeds: y.csv (0 rows); healthy"),
+    ({"newscrawl/exported/originals": 1, "newscrawl/incremental/claimed_elsewhere": 4,
+      "newscrawl/incremental/held_elsewhere": 2}, {"a.jsonl": 1, "b.csv": 1}, "unhealthy: failed checks items",
+     "1 new article and 0 new revisions exported; 0 skipped as exported before; 4 claimed by another crawl "
+     "(2 still held by it); feeds: a.jsonl (1 row), b.csv (1 row); unhealthy: failed checks items"),
+    ({}, {}, "health not checked", "0 new articles and 0 new revisions exported; 0 skipped as exported before; "
+     "0 claimed by another crawl; no feed; health not checked"),
+]
+
+
+@pytest.mark.parametrize("stats, feeds, health, line", SUMMARIES)
+def test_summary_line(stats, feeds, health, line):
+    from newscrawl.monitoring.run_report import summary_line
+
+    assert summary_line(stats, feeds, health) == line

@@ -23,6 +23,7 @@ from newscrawl.feeds.files import feed_problems
 from newscrawl.monitoring.health import unreachable
 from newscrawl.components.incremental import IncrementalState, StateStoreError, check_state_store
 from newscrawl.components.run_report import RunReport
+from newscrawl.monitoring.run_report import summary_line
 
 logger = logging.getLogger(__name__)
 UNHEALTHY = 3  # the crawl ran, but a health check failed (docs/monitoring.md)
@@ -75,19 +76,22 @@ class Command(ScrapyCrawlCommand):
         if self.exitcode != 0 or self.crawler_process.bootstrap_failed:
             return  # the crawl did not start (Scrapy has said why): nothing more to judge
         state = self._crawler.get_extension(IncrementalState) if self._crawler is not None else None
+        exporter = self._crawler.get_extension(CheckedFeedExporter) if self._crawler is not None else None
+        report = self._crawler.get_extension(RunReport) if self._crawler is not None else None
         if state is not None and state.lost:
+            self._summary(exporter, "stopped: the state store was lost")
             logger.error("crawl stopped: %s; the next run takes in the rows already in the feed files", state.lost)
             self.exitcode = 1
             return
-        exporter = self._crawler.get_extension(CheckedFeedExporter) if self._crawler is not None else None
         if exporter is not None and exporter.failed:
+            self._summary(exporter, "failed: a feed could not be written")
             logger.error("crawl failed: feed(s) %s could not be written; the next run exports their articles again",
                          ", ".join(exporter.failed))
             self.exitcode = 1
             return
-        report = self._crawler.get_extension(RunReport) if self._crawler is not None else None
         if self.exitcode == 0 and report is not None and report.failed_checks:
             names = ", ".join(check["name"] for check in report.failed_checks)
+            self._summary(exporter, f"unhealthy: failed checks {names}")
             if why := unreachable(self._crawler.stats.get_stats()):
                 logger.error("crawl failed: %s could not be reached (%s); nothing was fetched; failed checks %s; "
                              "report: %s", self.settings.get("YONHAP_BASE_URL"), why, names, report.path)
@@ -95,10 +99,19 @@ class Command(ScrapyCrawlCommand):
                 logger.error("crawl unhealthy: failed checks %s; report: %s", names, report.path)
             self.exitcode = UNHEALTHY
             return
-        held = self._crawler.stats.get_value("newscrawl/incremental/held_elsewhere", 0) if self._crawler else 0
-        if held:
-            logger.warning("crawl finished: %d articles are held by another run (alive, or dead on another node with "
-                           "their rows in flight) and left to it; `newscrawl runs` shows which", held)
+        health = "healthy" if report is not None and report.checks else "health not checked"
+        if self._crawler is not None and self._crawler.stats.get_value("newscrawl/incremental/held_elsewhere", 0):
+            health += "; the articles another crawl holds are its to export (`newscrawl runs` shows it)"
+        self._summary(exporter, health)
+
+    def _summary(self, exporter, health: str) -> None:
+        """The run's one summary line (the last line of a run that went well)."""
+        if self._crawler is None:
+            return
+        feeds = dict(exporter.rows) if exporter is not None else {}
+        for slot in getattr(exporter, "slots", []):
+            feeds.setdefault(slot.uri, 0)
+        logger.info("crawl finished: %s", summary_line(self._crawler.stats.get_stats(), feeds, health))
 
     def _create_crawler(self, spidercls):
         # Kept to read the run report's checks once the crawl is over.

@@ -44,6 +44,7 @@ class CheckedFeedExporter(FeedExporter):
         self.gate = None  # items -> whether each may be written now (hold_back)
         self.gate_batch = 1
         self.held: list[tuple] = []  # (item, spider, response) waiting for the gate
+        self.rows: dict[str, int] = {}  # feed URI -> whole rows written to it
 
     def hold_back(self, gate, batch: int) -> None:
         """From now on, items wait for `gate(items) -> [bool]`, asked for `batch` items
@@ -93,6 +94,9 @@ class CheckedFeedExporter(FeedExporter):
         for slot in written:
             if isinstance(file := getattr(slot, "file", None), WholeRowFile) and not file.closed:
                 file.mark_whole(slot.itemcount)
+            self.rows[slot.uri] = self.rows.get(slot.uri, 0) + 1
+        if (revision := getattr(item, "revision", None)) is not None:
+            self.crawler.stats.inc_value("newscrawl/exported/revisions" if revision else "newscrawl/exported/originals")
         self.crawler.signals.send_catch_log(item_exported, item=item, response=response, spider=spider)
 
     def fail(self, uri: str, error: BaseException | str, recorded: dict[str, int] | None = None) -> None:
@@ -124,6 +128,8 @@ class CheckedFeedExporter(FeedExporter):
             logger.error("feed %s could not be cut back to its last whole row: %s", slot.uri, cut_error)
             return
         self.crawler.stats.inc_value("newscrawl/feeds/cut_back")
+        if size is None:
+            self.rows[slot.uri] = file.rows
         held = "the rows the state store recorded" if size is not None else f"{file.rows} whole rows"
         logger.error("feed %s cut back to its last whole row: it holds %s%s", slot.uri, held,
                      "" if closed else " (its JSON array lacks the closing bracket: the disk is still full)")

@@ -75,3 +75,21 @@ def read_progress(data_dir: str | os.PathLike, job: str) -> str | None:
         return None
 
 
+
+
+def summary_line(stats: dict, feeds: dict[str, int], health: str) -> str:
+    """The one line a run ends on: what it exported (new articles, new revisions), what it
+    left (exported before, held by another crawl), its feeds and rows, and its health."""
+    def count(key: str) -> int:
+        value = stats.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    originals, revisions = count("newscrawl/exported/originals"), count("newscrawl/exported/revisions")
+    claimed, held = count("newscrawl/incremental/claimed_elsewhere"), count("newscrawl/incremental/held_elsewhere")
+    parts = [f"{originals} new {'article' if originals == 1 else 'articles'} and {revisions} new "
+             f"{'revision' if revisions == 1 else 'revisions'} exported",
+             f"{count('newscrawl/incremental/skipped')} skipped as exported before",
+             f"{claimed} claimed by another crawl" + (f" ({held} still held by it)" if held else "")]
+    written = ", ".join(f"{uri} ({rows} {'row' if rows == 1 else 'rows'})" for uri, rows in feeds.items())
+    parts.append(f"feeds: {written}" if written else "no feed")
+    return "; ".join([*parts, health])
