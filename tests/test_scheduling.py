@@ -345,9 +345,9 @@ def test_job_listing_shows_health_from_the_reports(tmp_path):
             "running": [{"id": "ccc", "spider": "yonhap", "start_time": "2026-11-27 06:30:00.1"}]}
     rows = job_rows(jobs, find_reports(tmp_path), lambda job: read_progress(tmp_path, job))
     assert [r["job"] for r in rows] == ["ccc", "bbb", "aaa"]
-    table = format_job_rows(rows).splitlines()
+    table = format_job_rows(rows, str(tmp_path)).splitlines()
     assert "FAILED: items, unknown_layout" in table[3] and "yonhap-2026-11-27T06-00-00+00-00-aaa.jsonl" in table[3]
-    assert "NO REPORT" in table[2]
+    assert f"NO REPORT under {tmp_path}" in table[2]  # it says where it looked
     assert table[1].split()[:2] == ["running", "ccc"] and "day reached 2023-04-19, 40% done" in table[1]
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from newscrawl.cli.common import PROG, scrapyd_clients, scrapyd_options
 
@@ -37,7 +38,7 @@ def command_jobs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(format_job_rows(rows))
+        print(format_job_rows(rows, str(Path(data_dir).absolute())))
     return 0
 
 

@@ -29,12 +29,14 @@ def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str
     return sorted(rows, key=lambda r: (r["state"] != "finished", r["start"]), reverse=True)
 
 
-def format_job_rows(rows: list[dict]) -> str:
+def format_job_rows(rows: list[dict], looked_in: str | None = None) -> str:
+    """The job table; a finished job whose report was not found says where it was looked for."""
     def health(row):
         if row["state"] != "finished":
             return row.get("progress") or "-"
         if row["report"] is None:
-            return "NO REPORT (failed to start? see its log)"
+            where = f" under {looked_in}" if looked_in else ""
+            return f"NO REPORT{where} (failed to start? see its log; --data-dir names where the jobs write)"
         if row["healthy"] is None:
             return "unchecked"
         return "ok" if row["healthy"] else "FAILED: " + ", ".join(row["failed_checks"])
