@@ -362,7 +362,7 @@ class FakeNode:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         node = self
-        self.answer, self.scheduled = answer, 0
+        self.answer, self.scheduled, self.finished = answer, 0, []
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, *args):
@@ -381,6 +381,8 @@ class FakeNode:
                 if self.path.startswith("/schedule.json"):
                     node.scheduled += 1
                     body = {"status": "ok", "jobid": f"job{node.scheduled}"}
+                elif node.answer == "ok" and node.finished:
+                    body = {"status": "ok", "pending": [], "running": [], "finished": node.finished}
                 else:
                     body = {"ok": {"status": "ok", "pending": [], "running": [], "finished": []}, "list": [],
                             "null": None, "yes": {"status": "ok", "running": "yes"}}[node.answer]
@@ -479,3 +481,26 @@ def test_a_scrapyd_url_with_credentials_is_refused_without_showing_them():
     assert len(result.stderr.strip().splitlines()) == 1
     listed = run_newscrawl("jobs", env={"NEWSCRAWL_SCRAPYD_URL": "http://admin:hunter2pw@127.0.0.1:9"})
     assert listed.returncode != 0 and "hunter2pw" not in listed.stdout + listed.stderr
+
+
+def test_jobs_shows_a_job_another_node_ran_from_the_shared_store(nodes, tmp_path):
+    from conftest import run_crawl
+
+    server = MirrorServer(build_site(load_articles(REAL_PAGES))).start()
+    store = tmp_path / "shared.sqlite3"
+    try:
+        # A job as scrapyd runs it on "another node": its own data dir, its report there.
+        status, log = run_crawl(server.base_url, "-a", "_job=3f2a9c", "-a", "discover=rss", cwd=tmp_path,
+                                env={"NEWSCRAWL_STATE_PATH": str(store), "NEWSCRAWL_DATA_DIR": str(tmp_path / "node-b")})
+    finally:
+        server.stop()
+    assert status == 0, log[-3000:]
+    node = nodes("ok")
+    node.finished = [{"id": "3f2a9c", "spider": "yonhap", "start_time": "2026-12-01 06:00:00.1"}]
+    here = tmp_path / "node-a"  # this machine's data dir holds no report of it
+    alone = run_newscrawl("jobs", "--url", node.url, "--data-dir", str(here))
+    assert alone.returncode == 0 and f"NO REPORT under {here}" in alone.stdout
+    shared = run_newscrawl("jobs", "--url", node.url, "--data-dir", str(here), "--state", str(store))
+    assert shared.returncode == 0, shared.stderr
+    line = shared.stdout.splitlines()[1]
+    assert line.split()[:2] == ["finished", "3f2a9c"] and f" {len(REAL_IDS)} " in line and " ok " in line

@@ -107,6 +107,7 @@ def test_a_version_1_store_is_migrated_and_keeps_its_rows(tmp_path):
                                "ALTER TABLE articles DROP COLUMN warc_length; DROP TABLE claims; "
                                "ALTER TABLE runs DROP COLUMN alive_until; ALTER TABLE runs DROP COLUMN host; "
                                "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN node; ALTER TABLE articles DROP COLUMN warc_note; "
+                               "ALTER TABLE runs DROP COLUMN job; ALTER TABLE runs DROP COLUMN summary; "
                                "DROP TABLE run_warcs; DROP TABLE consumer_rows; DROP TABLE consumer_exports; "
                                "PRAGMA user_version = 1;")
     with StateStore(path) as store:

@@ -14,7 +14,8 @@ def command_jobs(args: argparse.Namespace) -> int:
     from newscrawl.monitoring.run_report import find_reports, read_progress
     from newscrawl.scheduling.client import ScrapydError, read_credentials
     from newscrawl.scheduling.jobs import format_job_rows, job_rows
-    from newscrawl.settings import NEWSCRAWL_DATA_DIR
+    from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE_URL
+    from newscrawl.state import StateStore, StateStoreError, redacted
 
     jobs: dict[str, list] = {}
     try:
@@ -34,11 +35,21 @@ def command_jobs(args: argparse.Namespace) -> int:
     if not answered:
         return 1
     data_dir = args.data_dir or NEWSCRAWL_DATA_DIR
-    rows = job_rows(jobs, find_reports(data_dir), lambda job: read_progress(data_dir, job))[: args.limit]
+    outcomes, looked_in = {}, str(Path(data_dir).absolute())
+    if state := args.state or NEWSCRAWL_STATE_URL:  # a shared store holds every node's runs
+        ids = [job.get("id", "") for listed in jobs.values() if isinstance(listed, list) for job in listed]
+        try:
+            with StateStore(state, read_only=True) as store:
+                outcomes = store.job_outcomes(ids)
+        except StateStoreError as error:
+            print(f"{PROG} jobs: {error}; job outcomes from report files only", file=sys.stderr)
+        looked_in += f" and in state store {redacted(str(state))}"
+    rows = job_rows(jobs, find_reports(data_dir), lambda job: read_progress(data_dir, job), outcomes,
+                    f"state store {redacted(str(state))}" if state else "")[: args.limit]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(format_job_rows(rows, str(Path(data_dir).absolute())))
+        print(format_job_rows(rows, looked_in))
     return 0
 
 
@@ -51,6 +62,8 @@ def add_parser(commands) -> None:
     )
     scrapyd_options(jobs, what_spider=False)
     jobs.add_argument("--data-dir", help="where the crawls write (default: $NEWSCRAWL_DATA_DIR or data)")
+    jobs.add_argument("--state", metavar="PATH|URL", help="a state store the nodes share, where every run records its "
+                      "outcome: every node's jobs show from here (default: $NEWSCRAWL_STATE_URL, if set)")
     jobs.add_argument("--limit", type=int, default=20, help="show at most this many jobs (default: %(default)s)")
     jobs.add_argument("--json", action="store_true", help="print JSON instead of a table")
     jobs.set_defaults(handler=command_jobs)

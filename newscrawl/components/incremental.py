@@ -44,6 +44,7 @@ from scrapy.utils.defer import deferred_from_coro
 from newscrawl.components.archive import META_KEY as WARC_META_KEY
 from newscrawl.components.archive import UNARCHIVED_KEY, warc_file_opened
 from newscrawl.components.feedexport import CheckedFeedExporter, item_exported
+from newscrawl.components.run_report import RunReport
 from newscrawl.feeds.durable import WholeRowFile
 from newscrawl.feeds.files import local_path
 from newscrawl.feeds.records import FEED_FORMATS, read_feed
@@ -336,6 +337,9 @@ class IncrementalState:
                     # Remote feeds are whole only once stored, which happens at the end.
                     self._commit()
                 if not self.lost:
+                    report = self.crawler.get_extension(RunReport)
+                    if report is not None and report.outcome is not None:
+                        self.store.record_outcome(self.run_id, report.outcome["job"], report.outcome)
                     self.store.finish_run(self.run_id, self.reason)
         except StateStoreError as error:
             self._lose(error)

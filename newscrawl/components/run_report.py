@@ -42,6 +42,7 @@ class RunReport:
         self.started_at = utc_now()
         self.checks: list[dict] = []
         self.path: Path | None = None
+        self.outcome: dict | None = None  # the report's gist, for the state store (newscrawl jobs)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -100,6 +101,9 @@ class RunReport:
 
     def spider_closed(self, spider, reason):
         report = self.build(spider, reason)
+        self.outcome = {key: report[key] for key in ("job", "finish_reason", "items_exported", "healthy",
+                                                     "failed_checks", "finished_at")}
+        self.outcome["feed"] = next((feed["path"] or feed["uri"] for feed in report["feeds"]), None)
         path = self._report_path(spider, report["feeds"])
         data_dir = Path(self.crawler.settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
         # A feed outside the data dir gets its report beside it, and a copy under the
@@ -119,6 +123,7 @@ class RunReport:
         if not written:
             return
         self.path = written[0]
+        self.outcome["report"] = str(self.path)
         self.crawler.stats.set_value("newscrawl/report/path", str(self.path))
         logger.info("run report: %s", self.path)
 

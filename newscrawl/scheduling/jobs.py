@@ -6,9 +6,12 @@ from pathlib import Path
 from typing import Callable
 
 
-def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str | None] = lambda job: None) -> list[dict]:
+def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str | None] = lambda job: None,
+             outcomes: dict[str, dict] | None = None, outcomes_from: str = "") -> list[dict]:
     """One row per scrapyd job, newest first, with what its report says (and, for a
-    running job, its latest progress line)."""
+    running job, its latest progress line). A job whose report file is not here (it ran
+    on another node) gets the outcome its run recorded in the shared state store."""
+    outcomes = outcomes or {}
     rows = []
     for state in ("running", "pending", "finished"):
         for job in jobs.get(state, []):
@@ -25,6 +28,10 @@ def job_rows(jobs: dict, reports: dict[str, Path], progress: Callable[[str], str
                 row.update(items=report.get("items_exported"), healthy=report.get("healthy"),
                            failed_checks=report.get("failed_checks", []), report=str(report_path),
                            feed=next((f.get("path") or f.get("uri") for f in report.get("feeds", [])), None))
+            elif (outcome := outcomes.get(row["job"])) is not None:
+                row.update(items=outcome.get("items_exported"), healthy=outcome.get("healthy"),
+                           failed_checks=outcome.get("failed_checks") or [], feed=outcome.get("feed"),
+                           report=outcome.get("report") or outcomes_from)
             rows.append(row)
     return sorted(rows, key=lambda r: (r["state"] != "finished", r["start"]), reverse=True)
 

@@ -88,9 +88,12 @@ ANALYST_SCHEMA = (
 # Version 6: runs belong to a node; a claim carries the run's intent to write its row
 # to a feed; the WARC files each run wrote (recovered rows keep their archive
 # location); why a version's page is not archived (warc_note: "the disk was full");
+# each run's scrapyd job id and outcome (summary: JSON), so `newscrawl jobs` finds every
+# node's jobs in a shared store;
 # consumers of `newscrawl export --new` and the rows each was given.
 NODES_SCHEMA = (
     "ALTER TABLE runs ADD COLUMN node TEXT; ALTER TABLE claims ADD COLUMN intent INTEGER NOT NULL DEFAULT 0; "
+    "ALTER TABLE runs ADD COLUMN job TEXT; ALTER TABLE runs ADD COLUMN summary TEXT; "
     "ALTER TABLE articles ADD COLUMN warc_note TEXT; "
     "CREATE TABLE run_warcs (run_id INTEGER NOT NULL, path TEXT NOT NULL); "
     "CREATE TABLE consumer_exports (export_id INTEGER PRIMARY KEY, consumer TEXT NOT NULL, created_at TEXT NOT NULL, "
@@ -337,6 +340,26 @@ class Store:
 
     def run_warcs(self, run_id: int) -> list[str]:
         return [row[0] for row in self._execute("SELECT path FROM run_warcs WHERE run_id = ? ORDER BY path", (run_id,))]
+
+    def record_outcome(self, run_id: int, job: str, summary: dict) -> None:
+        """What a run did, for `newscrawl jobs` on any machine that reads the store."""
+        self._execute("UPDATE runs SET job = ?, summary = ? WHERE run_id = ?",
+                      (job, json.dumps(summary, ensure_ascii=False, default=str), run_id))
+
+    def job_outcomes(self, jobs: Iterable[str]) -> dict[str, dict]:
+        """job id -> the outcome its (newest) run recorded, for the jobs asked about."""
+        wanted = [job for job in dict.fromkeys(jobs) if job]
+        if not wanted or self.version < 6:
+            return {}
+        marks = ", ".join("?" for _ in wanted)
+        found = {}
+        for job, summary in self._execute(f"SELECT job, summary FROM runs WHERE job IN ({marks}) AND summary IS NOT"
+                                          " NULL ORDER BY run_id", tuple(wanted)).fetchall():
+            try:
+                found[job] = json.loads(summary)
+            except ValueError:
+                continue
+        return found
 
     def finish_run(self, run_id: int, reason: str, keep_intents: bool = False) -> None:
         """The run is over: its claims are free (but for those with an intent, with
