@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from newscrawl.cli.common import PROG, fail
 
@@ -22,12 +21,13 @@ def format_runs(runs) -> str:
 def command_runs(args: argparse.Namespace) -> int:
     from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, default_node
+    from newscrawl.state.locks import run_lock_dir
 
     if args.release_node is not None and not args.release_node.strip():
         return fail("runs", "--release-node takes a node id (`newscrawl runs` lists them)", 2)
     state = args.state or NEWSCRAWL_STATE
     node = args.node or os.environ.get("NEWSCRAWL_NODE_ID") or default_node()
-    lock_dir = Path(args.data_dir or NEWSCRAWL_DATA_DIR).absolute() / "state" / "runs"
+    lock_dir = run_lock_dir(args.data_dir or NEWSCRAWL_DATA_DIR)
     try:
         with StateStore(state, create=False, node=node, lock_dir=lock_dir) as store:
             if args.release_node is not None:

@@ -71,10 +71,9 @@ class WarcArchive:
         return extension
 
     def seal_left_open(self) -> None:
-        for path, cut in seal_open_files(self.directory):
-            self.stats.inc_value("newscrawl/warc/sealed_files")
-            logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record "
-                           "removed", path, cut)
+        # Each sealed file is logged by the writer (newscrawl.warc.writer.seal_open_file).
+        if sealed := seal_open_files(self.directory):
+            self.stats.inc_value("newscrawl/warc/sealed_files", len(sealed))
 
     def response_downloaded(self, response, request, spider):
         try:

@@ -50,6 +50,7 @@ from newscrawl.feeds.files import local_path
 from newscrawl.feeds.records import FEED_FORMATS, read_feed
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
 from newscrawl.state import FeedFile, StateStore, StateStoreError, default_node
+from newscrawl.state.locks import run_lock_dir
 from newscrawl.warc.reader import article_locations
 from newscrawl.warc.writer import seal_open_file
 
@@ -93,17 +94,15 @@ def locate_articles(warc_paths: list[str]) -> dict:
     """article_id -> where its page is archived, in a dead run's WARC files (sealed
     first when the run left one open)."""
     for path in warc_paths:
-        if sealed := seal_open_file(path):
-            logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record "
-                           "removed", *sealed)
+        seal_open_file(path)
     return article_locations([path for path in warc_paths if os.path.isfile(path)])
 
 
 def store_options(settings) -> dict:
     """This node's name, where its run locks are, and (SQLite) how long a write waits
     for another process's write lock (newscrawl.state)."""
-    data_dir = Path(settings.get("NEWSCRAWL_DATA_DIR", "data")).absolute()
-    options = {"node": settings.get("NEWSCRAWL_NODE_ID") or default_node(), "lock_dir": data_dir / "state" / "runs"}
+    options = {"node": settings.get("NEWSCRAWL_NODE_ID") or default_node(),
+               "lock_dir": run_lock_dir(settings.get("NEWSCRAWL_DATA_DIR", "data"))}
     if not settings.get("NEWSCRAWL_STATE_URL"):
         options["busy_seconds"] = max(0.1, settings.getfloat("NEWSCRAWL_STATE_BUSY_SECONDS", 30))
     return options

@@ -62,6 +62,12 @@ class FileLock:
         self._descriptor = None
 
 
+def run_lock_dir(data_dir: str | os.PathLike) -> Path:
+    """Where a node keeps its runs' lock files: <data dir>/state/runs (a PostgreSQL store;
+    a SQLite store keeps them beside itself)."""
+    return Path(data_dir).absolute() / "state" / "runs"
+
+
 def run_lock_path(directory: str | os.PathLike, run_id: int) -> Path:
     return Path(directory) / f"run-{int(run_id)}.lock"
 

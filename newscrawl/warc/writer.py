@@ -261,6 +261,8 @@ def seal_open_file(final: str | os.PathLike) -> tuple[Path, int] | None:
             os.replace(path, final)
     finally:
         lock.release()
+    logger.warning("WARC file %s left open by an interrupted crawl: sealed, %d bytes of a cut-off record removed",
+                   final, size - good)
     return final, size - good
 
 
