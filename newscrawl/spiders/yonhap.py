@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -348,7 +349,12 @@ class YonhapSpider(scrapy.Spider):
     async def start(self):
         plan = self.plan
         # Which code runs: under scrapyd, the deployed egg's path shows here.
-        logger.info("newscrawl %s from %s", newscrawl.__version__, Path(newscrawl.__file__).parent)
+        origin, shadowed_egg = newscrawl.code_origin(newscrawl.__file__, sys.path)
+        logger.info("newscrawl %s from %s", newscrawl.__version__, origin)
+        if shadowed_egg:
+            self.crawler.stats.set_value("newscrawl/code/egg_shadowed", 1)
+            logger.warning("the deployed egg %s is not the code that runs (an installed copy comes first): set "
+                           "runner = newscrawl_runner in scrapyd.conf (docs/scheduling.md)", shadowed_egg)
         self.workers = self.crawler.get_extension(ExtractionWorkers)
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
