@@ -1,5 +1,6 @@
 """Health checks as functions of a run's stats, and the schema validation pipeline."""
 import asyncio
+import json
 
 import pytest
 from scrapy.exceptions import DropItem
@@ -137,3 +138,24 @@ def test_summary_line(stats, feeds, health, line):
     from newscrawl.monitoring.run_report import summary_line
 
     assert summary_line(stats, feeds, health) == line
+
+
+OUTCOME = '{"job": "j1", "items_exported": 11, "healthy": true, "failed_checks": [], "feed": "/d/f.jsonl"}'
+
+
+@pytest.mark.parametrize("log, expected", [
+    (f"2026-12-01 [newscrawl.components.run_report] INFO: run outcome: {OUTCOME}\n", json.loads(OUTCOME)),
+    # the last one counts: a log that holds two runs' lines (a reused job id)
+    (f"x INFO: run outcome: {{\"job\": \"old\"}}\ny INFO: run outcome: {OUTCOME}\nz INFO: Spider closed\n",
+     json.loads(OUTCOME)),
+    # a tail that starts inside the line, or a line a full disk cut: the whole one before it
+    (f"x INFO: run outcome: {OUTCOME}\ny INFO: run outcome: {{\"job\": \"j2\", \"ite", json.loads(OUTCOME)),
+    ('ome: {"job": "j1"}\nINFO: Spider closed (finished)\n', None),
+    ("", None),
+    ("ERROR: since: not a date\n", None),
+    ('INFO: run outcome: ["not", "an", "object"]\n', None),
+])
+def test_outcome_from_log(log, expected):
+    from newscrawl.monitoring.run_report import outcome_from_log
+
+    assert outcome_from_log(log) == expected

@@ -195,6 +195,32 @@ def test_deploy_schedule_and_list_a_crawl_of_the_mirror(scrapyd, project_copy, s
     assert table.splitlines()[0].split() == ["STATE", "JOB", "SPIDER", "START", "ITEMS", "HEALTH", "FEED"]
     assert job in table and str(feeds[0]) in table
     assert finished["log_url"].endswith(f"{job}.log")
+    whole = scrapyd.job_log(job).encode()
+    assert scrapyd.client().log_tail(finished["log_url"], size=2000).encode() == whole[-2000:]  # a range
+    assert scrapyd.client().log_tail(finished["log_url"], size=len(whole) + 10).encode() == whole
+
+    # From anywhere, without the node's data dir or a shared store: each run's outcome
+    # comes from its log on the node.
+    anywhere = project_copy.parent / "anywhere"
+    anywhere.mkdir()
+    elsewhere = subprocess.run([sys.executable, "-m", "newscrawl", "jobs", "--url", scrapyd.url, "--json"],
+                               capture_output=True, text=True, cwd=anywhere, timeout=60,
+                               env=clean_env(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD))
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    remote = {row["job"]: row for row in json.loads(elsewhere.stdout)}
+    assert (remote[job]["items"], remote[job]["healthy"], remote[job]["feed"]) == (11, True, str(feeds[0])), json.dumps(remote[job])
+    assert remote[second]["items"] == 0 and remote[job]["report"] == str(
+        feeds[0].with_name(feeds[0].name.replace(".jsonl", ".report.json")))
+
+    # A job that dies before crawling logs no outcome: the listing says where it looked.
+    broken = scrapyd.client().schedule("newscrawl", "yonhap", {"since": "not-a-date"}, {})
+    scrapyd.wait_finished(broken)
+    table = subprocess.run([sys.executable, "-m", "newscrawl", "jobs", "--url", scrapyd.url], capture_output=True,
+                           text=True, cwd=anywhere, timeout=60,
+                           env=clean_env(SCRAPYD_USERNAME=USER, SCRAPYD_PASSWORD=PASSWORD)).stdout
+    line = next(line for line in table.splitlines() if broken in line)
+    assert f"NO REPORT under {anywhere / 'data'} or in its scrapyd log (no run outcome in " in line
+    assert f"{scrapyd.url}/logs/newscrawl/yonhap/{broken}.log)" in line
 
 
 def run_newscrawl(*args, env=None, timeout=60):

@@ -24,7 +24,7 @@ import newscrawl
 from newscrawl.feeds.files import job_id
 from newscrawl.feeds.records import replacing
 from newscrawl.monitoring.progress import Progress, measure
-from newscrawl.monitoring.run_report import REPORT_SUFFIX, progress_path, report_path_for_feed, report_stats
+from newscrawl.monitoring.run_report import REPORT_SUFFIX, RUN_OUTCOME_PREFIX, progress_path, report_path_for_feed, report_stats
 from newscrawl.text.dateline import KST
 
 logger = logging.getLogger(__name__)
@@ -120,12 +120,14 @@ class RunReport:
                 written.append(target)
             except OSError as error:
                 logger.error("run report %s not written: %s", target, error)
-        if not written:
-            return
-        self.path = written[0]
-        self.outcome["report"] = str(self.path)
-        self.crawler.stats.set_value("newscrawl/report/path", str(self.path))
-        logger.info("run report: %s", self.path)
+        if written:
+            self.path = written[0]
+            self.outcome["report"] = str(self.path)
+            self.crawler.stats.set_value("newscrawl/report/path", str(self.path))
+            logger.info("run report: %s", self.path)
+        # The gist in the job's log, one JSON line: `newscrawl jobs` reads it through
+        # scrapyd's log URL when neither the report file nor a shared store is at hand.
+        logger.info("%s%s", RUN_OUTCOME_PREFIX, json.dumps(self.outcome, ensure_ascii=False, default=str))
 
 
 class ProgressLog:

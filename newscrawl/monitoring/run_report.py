@@ -75,6 +75,23 @@ def read_progress(data_dir: str | os.PathLike, job: str) -> str | None:
         return None
 
 
+RUN_OUTCOME_PREFIX = "run outcome: "
+
+
+def outcome_from_log(text: str) -> dict | None:
+    """The run outcome a crawl logged last (components.run_report: `run outcome: {...}`),
+    from a job log or its tail; None when the log holds none whole."""
+    for line in reversed(text.splitlines()):
+        start = line.find(RUN_OUTCOME_PREFIX)
+        if start < 0:
+            continue
+        try:
+            outcome = json.loads(line[start + len(RUN_OUTCOME_PREFIX):])
+        except ValueError:
+            continue  # a line cut by the tail's start, or by a full disk
+        if isinstance(outcome, dict):
+            return outcome
+    return None
 
 
 def summary_line(stats: dict, feeds: dict[str, int], health: str) -> str:

@@ -73,12 +73,16 @@ class ScrapydClient:
             raise ValueError(f"not a scrapyd URL: {self.url!r} (e.g. {DEFAULT_URL})")
         self.url = self.url.rstrip("/")
 
-    def _call(self, endpoint: str, query: dict | None = None, form: list[tuple[str, str]] | None = None) -> dict:
-        """One call, bounded as a whole by `timeout` (a node that trickles a byte every few
-        seconds never trips a per-read timeout: its socket is shut down at the deadline)."""
+    def _request(self, what: str, path: str, form: list[tuple[str, str]] | None = None,
+                 headers: dict | None = None, tail: int | None = None, method: str | None = None,
+                 ) -> tuple[int, bytes, dict]:
+        """One request, bounded as a whole by `timeout` (a node that trickles a byte every few
+        seconds never trips a per-read timeout: its socket is shut down at the deadline).
+        The body is read up to MAX_ANSWER + 1 bytes, or, with `tail`, only its last `tail`."""
         parts = urlsplit(self.url)
-        path = (parts.path or "") + f"/{endpoint}" + (f"?{urlencode(query)}" if query else "")
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} if form is not None else {}
+        headers = dict(headers or {})
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.credentials:
             headers["Authorization"] = "Basic " + base64.b64encode(":".join(self.credentials).encode()).decode()
         connection = (HTTPSConnection if parts.scheme == "https" else HTTPConnection)(
@@ -90,13 +94,19 @@ class ScrapydClient:
             self._open.add(connection)
         deadline.start()
         try:
-            connection.request("POST" if form is not None else "GET", path,
+            connection.request(method or ("POST" if form is not None else "GET"), path,
                                body=urlencode(form).encode() if form is not None else None, headers=headers)
             response = connection.getresponse()
-            status, body = response.status, response.read(MAX_ANSWER + 1)
+            status, response_headers = response.status, {k.lower(): v for k, v in response.getheaders()}
+            if tail is None:
+                body = response.read(MAX_ANSWER + 1)
+            else:  # a server that ignores Range sends it all: keep the end
+                body = b""
+                while chunk := response.read(1 << 16):
+                    body = (body + chunk)[-tail:]
         except (OSError, HTTPException) as error:
             if late.is_set():
-                raise ScrapydError(f"scrapyd at {self.url} did not answer {endpoint} within {self.timeout:g} s") from None
+                raise ScrapydError(f"scrapyd at {self.url} did not answer {what} within {self.timeout:g} s") from None
             raise ScrapydError(f"scrapyd at {self.url} is unreachable: {getattr(error, 'reason', error)}") from None
         finally:
             deadline.cancel()
@@ -106,6 +116,11 @@ class ScrapydClient:
         if status == 401:
             raise CredentialsError(f"scrapyd at {self.url} refused the credentials (401): set SCRAPYD_USERNAME and "
                                    "SCRAPYD_PASSWORD, or --auth-file")
+        return status, body, response_headers
+
+    def _call(self, endpoint: str, query: dict | None = None, form: list[tuple[str, str]] | None = None) -> dict:
+        path = (urlsplit(self.url).path or "") + f"/{endpoint}" + (f"?{urlencode(query)}" if query else "")
+        status, body, _ = self._request(endpoint, path, form)
         if status != 200:
             raise ScrapydError(f"scrapyd at {self.url} answered {status} to {endpoint}")
         try:
@@ -144,6 +159,24 @@ class ScrapydClient:
             if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
                 raise ScrapydError(f"scrapyd at {self.url} gave listjobs.json a {state!r} that is not a list of jobs")
         return answer
+
+    def log_tail(self, log_url: str, size: int = 256 * 1024) -> str:
+        """The last `size` bytes of a job's log, from the `log_url` listjobs.json gives
+        (scrapyd serves its logs_dir, Range requests included)."""
+        if (not isinstance(log_url, str) or "/logs/" not in "/" + log_url or urlsplit(log_url).scheme
+                or any(ord(char) <= 32 or ord(char) == 127 for char in log_url)):
+            raise ScrapydError(f"scrapyd at {self.url} gave a log URL that is not one of its logs: {str(log_url)[:100]!r}")
+        path = log_url if log_url.startswith("/") else (urlsplit(self.url).path or "") + "/" + log_url
+        # The length first: twisted (scrapyd's web server) fails a suffix range longer
+        # than the file, so the range asked for is from an offset.
+        status, _, headers = self._request(log_url, path, method="HEAD")
+        length = headers.get("content-length", "")
+        start = max(0, int(length) - size) if status == 200 and length.isdigit() else 0
+        status, body, _ = self._request(log_url, path, headers={"Range": f"bytes={start}-"} if start else {},
+                                        tail=size)
+        if status not in (200, 206):
+            raise ScrapydError(f"scrapyd at {self.url} answered {status} to {log_url}")
+        return body.decode("utf-8", "replace")
 
     def schedule(self, project: str, spider: str, arguments: dict[str, str], settings: dict[str, str]) -> str:
         form = [("project", project), ("spider", spider)]
