@@ -7,7 +7,7 @@ keywords and runs, not on the number of articles.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -22,15 +22,26 @@ GAP_MIN_USUAL = 5
 GAP_WINDOW_DAYS = 15
 
 
+# The time unit of the charts over time, by the period's length in days: a chart has at
+# most about a hundred bars or points, whether it spans one day or seven years.
+DAY_BINS_UP_TO = 92
+WEEK_BINS_UP_TO = 731
+EMPTY_STRETCHES = 10  # the longest runs of days without a story, listed
+RUNS_SHOWN = 200  # the most recent runs charted
+
+
 @dataclass
 class Report:
     metrics: dict[str, object]  # the headline numbers (data-metric names)
-    daily_by_section: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x section -> stories
+    per_day: pd.Series = field(default_factory=pd.Series)  # every day of the period -> stories (0 kept)
+    unit: str = "day"  # the charts' time unit: day, week or month (period_unit)
+    by_period_section: pd.DataFrame = field(default_factory=pd.DataFrame)  # period x section -> stories
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)  # day, stories, usual
+    empty_stretches: pd.DataFrame = field(default_factory=pd.DataFrame)  # first, last, days
     versions_per_story: pd.Series = field(default_factory=pd.Series)  # versions -> stories
     hours_to_last_version: pd.Series = field(default_factory=pd.Series)  # bucket -> stories
-    field_health: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x field -> share of rows
-    layout_share: pd.DataFrame = field(default_factory=pd.DataFrame)  # day x layout -> share of rows
+    field_health: pd.DataFrame = field(default_factory=pd.DataFrame)  # period x field -> share (NaN: no rows)
+    layout_share: pd.DataFrame = field(default_factory=pd.DataFrame)  # period x layout -> share (NaN: no rows)
     top_keywords: pd.Series = field(default_factory=pd.Series)
     top_sections: pd.Series = field(default_factory=pd.Series)
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per crawl run
@@ -38,6 +49,37 @@ class Report:
     @property
     def empty(self) -> bool:
         return not self.metrics.get("versions")
+
+
+def period_unit(days: int) -> str:
+    """The charts' time unit for a period of `days` days."""
+    return "day" if days <= DAY_BINS_UP_TO else "week" if days <= WEEK_BINS_UP_TO else "month"
+
+
+def period_label(day: date, unit: str) -> str:
+    """The label of the day's period: the day, the Monday its week starts on, or its month."""
+    if unit == "week":
+        return (day - timedelta(days=day.weekday())).isoformat()
+    return f"{day:%Y-%m}" if unit == "month" else day.isoformat()
+
+
+def age_text(hours: float) -> str:
+    """An age as a reader takes it in: minutes, hours up to two days, then days."""
+    if hours < 1:
+        return f"{max(0, round(hours * 60))} minutes"
+    if hours < 48:
+        return f"{hours:.1f} hours"
+    return f"{hours / 24:,.0f} days"
+
+
+def _minute_utc(stamp: str) -> str:
+    """An ISO time as a reader takes it in: `2026-12-01 12:25` (UTC)."""
+    parsed = pd.to_datetime(stamp, utc=True, errors="coerce", format="ISO8601")
+    return str(stamp) if parsed is pd.NaT else f"{parsed:%Y-%m-%d %H:%M}"
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def frame(records) -> pd.DataFrame:
@@ -78,8 +120,11 @@ def _present(series: pd.Series) -> pd.Series:
     return series.map(_has)
 
 
-def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:
-    """Every aggregate of the report. `runs`: run reports (dicts as RunReport writes them)."""
+def build(rows: pd.DataFrame, runs: list[dict], now: datetime, since: date | None = None,
+          until: date | None = None) -> Report:
+    """Every aggregate of the report. `runs`: run reports (dicts as RunReport writes them).
+    The period runs from `since` (else the first day with rows) to `until` (else the last
+    day with rows; never past today), and every day of it counts, the empty ones as 0."""
     run_frame = runs_table(runs)
     successful = run_frame[run_frame["healthy"] == True] if not run_frame.empty else run_frame  # noqa: E712
     metrics: dict[str, object] = {
@@ -87,18 +132,31 @@ def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:
         "versions": int(len(rows)),
         "first_day": str(rows["day"].min()) if len(rows) else "",
         "last_day": str(rows["day"].max()) if len(rows) else "",
-        "last_crawl": str(successful["finished_at"].max()) if len(successful) else "",
+        "last_crawl": _minute_utc(successful["finished_at"].max()) if len(successful) else "",
+        "runs": len(runs),  # all of them; run_frame holds the last RUNS_SHOWN
     }
     if not len(rows):
         return Report(metrics, runs=run_frame)
     newest = rows.loc[rows["published_at"].idxmax()]
     metrics["newest_story"] = str(newest["story_id"])
-    metrics["newest_age_hours"] = round((pd.Timestamp(now) - newest["published_at"]).total_seconds() / 3600, 1)
+    metrics["newest_age"] = age_text((pd.Timestamp(now) - newest["published_at"]).total_seconds() / 3600)
+
+    today = pd.Timestamp(now).tz_convert(KST).date()
+    first_day = min(since or rows["day"].min(), rows["day"].min())
+    last_day = max(min(until, today) if until else rows["day"].max(), rows["day"].max())
+    days = pd.date_range(first_day, last_day).date
+    unit = period_unit(len(days))
+    periods = pd.Index(dict.fromkeys(period_label(day, unit) for day in days), name="period")
 
     first = rows.sort_values("published_at").drop_duplicates("story_id", keep="first")  # a story counts on its first day
-    daily = (first.groupby(["day", "section"]).size().unstack(fill_value=0)
-             .reindex(pd.date_range(first["day"].min(), first["day"].max()).date, fill_value=0))
-    daily.index.name = "day"
+    per_day = first.groupby("day").size().reindex(days, fill_value=0).astype(int)
+    per_day.index.name = "day"
+    row_period = rows["day"].map(lambda day: period_label(day, unit))
+    by_period_section = (first.groupby([first["day"].map(lambda day: period_label(day, unit)), "section"]).size()
+                         .unstack(fill_value=0).reindex(periods, fill_value=0).astype(int))
+    metrics["days"] = len(days)
+    metrics["empty_days"] = int((per_day == 0).sum())
+
     per_story = rows.groupby("story_id")
     versions = per_story.size()
     metrics["revised_share"] = round(float((versions > 1).mean()), 4)
@@ -106,14 +164,22 @@ def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:
     revised_spans = spans[versions > 1]
     buckets = pd.cut(revised_spans, [0, 1, 3, 6, 12, 24, 48, float("inf")], right=False,
                      labels=["<1 h", "1-3 h", "3-6 h", "6-12 h", "12-24 h", "24-48 h", ">=48 h"])
-    health = pd.DataFrame({name: _present(rows[name]) for name in HEALTH_FIELDS}).groupby(rows["day"]).mean()
-    layouts = pd.crosstab(rows["day"], rows["layout"], normalize="index").reindex(columns=list(LAYOUTS), fill_value=0.0)
+    # Shares per period; a period without rows stays NaN, so a line breaks there instead
+    # of running straight through it.
+    health = (pd.DataFrame({name: _present(rows[name]) for name in HEALTH_FIELDS}).groupby(row_period).mean()
+              .reindex(periods))
+    layouts = (pd.crosstab(row_period, rows["layout"], normalize="index")
+               .reindex(index=periods, columns=list(LAYOUTS)))
+    layouts.loc[layouts.notna().any(axis=1)] = layouts.loc[layouts.notna().any(axis=1)].fillna(0.0)
     keywords = rows["keywords"].explode().dropna()
     keywords = keywords[keywords.astype(str) != ""]
     return Report(
         metrics=metrics,
-        daily_by_section=daily,
-        gaps=gaps(daily.sum(axis=1)),
+        per_day=per_day,
+        unit=unit,
+        by_period_section=by_period_section,
+        gaps=gaps(per_day),
+        empty_stretches=empty_stretches(per_day),
         versions_per_story=versions.value_counts().sort_index(),
         hours_to_last_version=buckets.value_counts().sort_index(),
         field_health=health,
@@ -122,6 +188,21 @@ def build(rows: pd.DataFrame, runs: list[dict], now: datetime) -> Report:
         top_sections=first["section"].value_counts().head(TOP),
         runs=run_frame,
     )
+
+
+def empty_stretches(per_day: pd.Series, longest: int = EMPTY_STRETCHES) -> pd.DataFrame:
+    """The longest runs of consecutive days without a story, longest first (earliest first
+    among equals). Columns: first, last, days."""
+    empty = (per_day == 0).to_numpy()
+    stretches, start = [], None
+    for position, is_empty in enumerate([*empty, False]):
+        if is_empty and start is None:
+            start = position
+        elif not is_empty and start is not None:
+            stretches.append((per_day.index[start], per_day.index[position - 1], position - start))
+            start = None
+    stretches.sort(key=lambda stretch: (-stretch[2], stretch[0]))
+    return pd.DataFrame(stretches[:longest], columns=["first", "last", "days"])
 
 
 def gaps(per_day: pd.Series) -> pd.DataFrame:
@@ -143,4 +224,4 @@ def runs_table(runs: list[dict]) -> pd.DataFrame:
          "duration_s": run.get("stats", {}).get("elapsed_time_seconds"),
          "healthy": run.get("healthy"), "failed_checks": ", ".join(run.get("failed_checks", []))}
         for run in runs), columns=columns)
-    return table.sort_values("started_at").tail(200).reset_index(drop=True)
+    return table.sort_values("started_at").tail(RUNS_SHOWN).reset_index(drop=True)

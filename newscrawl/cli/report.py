@@ -56,7 +56,7 @@ def _parquet_records(paths: list[str]) -> list[dict]:
 def command_report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from newscrawl.analysis.aggregates import build, frame, window
+    from newscrawl.analysis.aggregates import build, frame, plural, window
     from newscrawl.analysis.page import render
     from newscrawl.feeds.export import read_feed_files, select_records
     from newscrawl.feeds.records import replacing
@@ -92,7 +92,7 @@ def command_report(args: argparse.Namespace) -> int:
         source = f"state store {redacted(str(state))}"
     rows = window(rows, args.since, args.until)
     now = datetime.now(ZoneInfo("Asia/Seoul"))
-    report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now)
+    report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now, args.since, args.until)
     if args.since or args.until:
         source += f", {args.since or '…'} to {args.until or '…'} (KST)"
     page = render(report, "Yonhap English: what the feeds hold", source, now)
@@ -101,7 +101,7 @@ def command_report(args: argparse.Namespace) -> int:
     m = report.metrics
     print(f"{PROG} report: {m['stories']} stories, {m['versions']} versions"
           + (f", {m['first_day']} to {m['last_day']}" if m["versions"] else " (nothing to chart)")
-          + f", {len(report.runs)} runs -> {args.output} ({len(page.encode()) / 1e6:.1f} MB)", file=sys.stderr)
+          + f", {plural(m['runs'], 'run')} -> {args.output} ({len(page.encode()) / 1e6:.1f} MB)", file=sys.stderr)
     return 0
 
 
