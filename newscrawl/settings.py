@@ -4,6 +4,7 @@ Project settings are prefixed NEWSCRAWL_ / YONHAP_ (docs/running.md lists them).
 """
 import os
 
+from newscrawl import __version__
 from newscrawl.items import ARTICLE_FIELDS
 from newscrawl.state import default_state_path
 
@@ -105,7 +106,7 @@ FEED_STORAGES = {
 
 # Politeness: a news site, crawled on a schedule.
 ROBOTSTXT_OBEY = True
-USER_AGENT = "newscrawl/0.1 (Yonhap English news feed crawler; obeys robots.txt)"
+USER_AGENT = f"newscrawl/{__version__} (Yonhap English news feed crawler; obeys robots.txt)"
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
