@@ -29,6 +29,10 @@ class Article:
     word_count: int = 0  # words in body
     layout: str = ""  # "2023", "2019" or "meta" (fallback on meta tags)
     crawled_at: str = ""  # UTC, ISO 8601 with +00:00
+    # Where the page came from: "live" (the site), "wayback", "commoncrawl" or a pywb
+    # collection's URL; and when that page was captured (live: when it was fetched).
+    fetched_from: str = "live"
+    captured_at: str = ""  # UTC, ISO 8601 with +00:00
 
 
 ARTICLE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Article))

@@ -52,7 +52,8 @@ def article_from_page(page: ArticlePage, crawled_at: str | None = None) -> Artic
         photos=page.photos(),
         related_ids=page.related_ids(),
         layout=page.layout,
-        crawled_at=crawled_at or utc_now(),
+        crawled_at=(crawled := crawled_at or utc_now()),
+        captured_at=crawled,
     )
 
 

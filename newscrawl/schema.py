@@ -55,6 +55,8 @@ ARTICLE_SCHEMA: dict = {
         "word_count": {"type": "integer", "minimum": 1},
         "layout": {"enum": ["2023", "2019", "meta"]},
         "crawled_at": {"type": "string", "pattern": _ISO_TIME},
+        "fetched_from": {"type": "string", "pattern": r"^(live|wayback|commoncrawl|https?://\S+)$"},
+        "captured_at": {"type": "string", "pattern": _ISO_TIME},
     },
 }
 

@@ -93,7 +93,7 @@ NEWSCRAWL_MONITOR_MAX_UNFETCHED_RATIO = 0.2  # article links that gave no articl
 # fails when so few items have it that chance is implausible (p < ALPHA).
 NEWSCRAWL_MONITOR_FIELD_COVERAGE = {
     "article_id": 1.0, "story_id": 1.0, "url": 1.0, "headline": 1.0, "published_at": 1.0, "body": 1.0,
-    "word_count": 1.0, "layout": 1.0, "crawled_at": 1.0,
+    "word_count": 1.0, "layout": 1.0, "crawled_at": 1.0, "fetched_from": 1.0, "captured_at": 1.0,
     "section": 0.9, "modified_at": 0.8, "dateline_city": 0.8, "dateline_date": 0.7, "end_marker": 0.8,
     "keywords": 0.5, "author_emails": 0.4, "byline": 0.1,
 }
@@ -107,6 +107,25 @@ FEED_STORAGES = {
 # Politeness: a news site, crawled on a schedule.
 ROBOTSTXT_OBEY = True
 USER_AGENT = f"newscrawl/{__version__} (Yonhap English news feed crawler; obeys robots.txt)"
+# Archive crawls (-a archive=..., docs/archive.md): where the public archives answer
+# (a test points them at local servers), how many days before `since` the id prefixes
+# start, and the least delay between two requests to an archive's hosts (seconds; by
+# kind when unset): the Internet Archive limits its CDX server to about 60 queries a
+# minute and blocks an address that ignores its 429s.
+# (From the environment too, so `newscrawl coverage` and a crawl read the same.)
+NEWSCRAWL_WAYBACK_URL = os.environ.get("NEWSCRAWL_WAYBACK_URL", "https://web.archive.org")
+NEWSCRAWL_COMMONCRAWL_INDEX_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_INDEX_URL",
+                                                 "https://index.commoncrawl.org/{crawl}-index")
+NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL",
+                                                       "https://index.commoncrawl.org/collinfo.json")
+NEWSCRAWL_COMMONCRAWL_DATA_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_DATA_URL", "https://data.commoncrawl.org")
+NEWSCRAWL_ARCHIVE_LEAD_DAYS = 3
+NEWSCRAWL_ARCHIVE_DELAY = None
+NEWSCRAWL_ARCHIVE_DELAYS = {"wayback": 1.5, "commoncrawl": 1.0, "pywb": 1.0}
+# One request at a time to the public archives' hosts (a wait for a 429's Retry-After
+# then holds everything sent to that host).
+DOWNLOAD_SLOTS = {host: {"concurrency": 1} for host in ("web.archive.org", "index.commoncrawl.org",
+                                                       "data.commoncrawl.org")}
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
@@ -141,6 +160,8 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy 2.19's lets all but one request that waited for robots.txt go unchecked.
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "newscrawl.middlewares.SharedRobotsTxtMiddleware": 100,
+    # Last on the way back: an archive's answer becomes the page it holds.
+    "newscrawl.components.replay.ArchiveReplayMiddleware": 50,
 }
 NEWSCRAWL_RETRY_BACKOFF_BASE = 1.0
 NEWSCRAWL_RETRY_BACKOFF_MAX = 30.0

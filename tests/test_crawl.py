@@ -289,7 +289,7 @@ def test_extraction_in_worker_processes_gives_the_same_rows(mirror, tmp_path):
         status, log = run_crawl(mirror.base_url, "-O", f"p{processes}.jsonl", "-s", f"NEWSCRAWL_EXTRACT_PROCESSES={processes}",
                                 "-s", "NEWSCRAWL_STATE_ENABLED=False", cwd=tmp_path)
         assert status == 0, log[-3000:]
-        rows[processes] = {r["article_id"]: {k: v for k, v in r.items() if k != "crawled_at"}
+        rows[processes] = {r["article_id"]: {k: v for k, v in r.items() if k not in ("crawled_at", "captured_at")}
                            for r in map(json.loads, (tmp_path / f"p{processes}.jsonl").open())}
         assert stats_from_log(log)["newscrawl/layout/2023"] == 11
     assert sorted(rows[2]) == REAL_IDS and rows[2] == rows[0]

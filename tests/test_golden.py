@@ -37,11 +37,12 @@ def test_all_real_pages_have_an_expectation():
 def test_real_page_field_by_field(page):
     got = extract(page)
     want = expected(page.stem)
-    assert set(want) | {"crawled_at"} == set(ARTICLE_FIELDS)
+    assert set(want) | {"crawled_at", "fetched_from", "captured_at"} == set(ARTICLE_FIELDS)  # when and where: not in it
     for name, value in want.items():
         assert got[name] == value, f"{page.stem}.{name}"
     crawled = datetime.fromisoformat(got["crawled_at"])
     assert crawled.utcoffset() == timezone.utc.utcoffset(None)
+    assert (got["fetched_from"], got["captured_at"]) == ("live", got["crawled_at"])  # the site's page, read now
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.stem)

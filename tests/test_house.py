@@ -15,7 +15,7 @@ LAYERS = [
     ("newscrawl.items", "newscrawl.schema"),
     ("newscrawl.pages",),
     ("newscrawl.processing", "newscrawl"),
-    ("newscrawl.discovery", "newscrawl.feeds", "newscrawl.state", "newscrawl.monitoring"),
+    ("newscrawl.discovery", "newscrawl.feeds", "newscrawl.state", "newscrawl.monitoring", "newscrawl.archives"),
     ("newscrawl.warc",),
     ("newscrawl.analysis", "newscrawl.scheduling", "newscrawl.mirror"),
     ("newscrawl.components",),

@@ -121,9 +121,10 @@ def test_reextract_rebuilds_the_crawls_rows_from_its_archive(archived_crawl):
     rebuilt = feed(workdir / "re1.jsonl")
     assert sorted(rebuilt) == REAL_IDS
     for article_id, row in rebuilt.items():
-        assert {k: v for k, v in row.items() if k != "crawled_at"} == \
-               {k: v for k, v in crawled[article_id].items() if k != "crawled_at"}
+        assert {k: v for k, v in row.items() if k not in ("crawled_at", "captured_at")} == \
+               {k: v for k, v in crawled[article_id].items() if k not in ("crawled_at", "captured_at")}
         assert abs(_seconds(row["crawled_at"]) - _seconds(crawled[article_id]["crawled_at"])) <= 2
+        assert row["captured_at"] == row["crawled_at"] and row["fetched_from"] == "live"
 
 
 def _seconds(iso):

@@ -32,8 +32,11 @@ def command_page(args: argparse.Namespace) -> int:
     except (OSError, ValueError, MemoryError) as error:
         return fail("page", f"{args.article_id}: archived in {where[0]} at offset {where[1]}, which cannot be read: {error}")
     if args.headers:
-        print(f"{capture.url}\nWARC-Date: {capture.date}\nWARC file: {where[0]} offset {where[1]} length {where[2]}\n"
-              f"HTTP {capture.status}\n" + "".join(f"{name}: {value}\n" for name, value in capture.headers), file=sys.stderr)
+        origin = (f"captured by {capture.source_archive}: {capture.source_uri}\n" if capture.source_archive
+                  else "fetched live\n")
+        print(f"{capture.url}\nWARC-Date: {capture.date}\n{origin}WARC file: {where[0]} offset {where[1]} length "
+              f"{where[2]}\nHTTP {capture.status}\n" + "".join(f"{name}: {value}\n" for name, value in capture.headers),
+              file=sys.stderr)
     sys.stdout.buffer.write(body)
     sys.stdout.flush()
     return 0
@@ -45,7 +48,7 @@ def add_parser(commands) -> None:
         help="print an exported article's archived page (provenance of a row)",
         description="Print the HTML of the page an exported article version was extracted from, as it was "
         "archived (WARC) when it was crawled; --headers adds the capture's URL, date, WARC location and HTTP "
-        "headers on stderr.",
+        "headers on stderr (and, for a page from a web archive, which archive captured it and where).",
     )
     page.add_argument("article_id", metavar="AEN...", help="an exported article_id")
     page.add_argument("--state", metavar="PATH|URL", help="state store (default as newscrawl export)")

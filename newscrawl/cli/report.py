@@ -46,7 +46,7 @@ def _parquet_records(paths: list[str]) -> list[dict]:
             table = pd.read_parquet(path)
         except Exception as error:  # noqa: BLE001 - pyarrow raises many kinds for a bad file
             raise ValueError(f"{path}: not a readable Parquet file ({error})") from None
-        for column in ("published_at", "modified_at", "crawled_at"):
+        for column in ("published_at", "modified_at", "crawled_at", "captured_at"):
             if column in table:
                 table[column] = table[column].map(lambda value: value.isoformat() if pd.notna(value) else "")
         records += table.to_dict("records")

@@ -61,7 +61,12 @@ class Command(ScrapyCrawlCommand):
             if hasattr(spidercls, "check_settings"):
                 spidercls.check_settings(self.settings)
             if hasattr(spidercls, "check_arguments"):
-                spidercls.check_arguments(self.settings, **opts.spargs)
+                plan = spidercls.check_arguments(self.settings, **opts.spargs)
+                if archive := getattr(plan, "archive", None):
+                    # The archive the user names is theirs: its hosts pass the guard
+                    # against special addresses (a pywb on a private address).
+                    allowed = [*self.settings.getlist("NEWSCRAWL_ALLOWED_HOSTS"), *archive.hosts]
+                    self.settings.set("NEWSCRAWL_ALLOWED_HOSTS", allowed, priority="cmdline")
         except ValueError as error:
             raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
         if problems := feed_problems(self.settings.getdict("FEEDS"), self.settings.getlist("FEED_EXPORT_FIELDS")):

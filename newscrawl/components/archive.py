@@ -20,6 +20,7 @@ from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 import newscrawl
+from newscrawl.components.replay import CAPTURE_KEY, capture_replayed
 from newscrawl.warc.writer import ArchiveUnwritable, ArchiveWriter, seal_open_files
 
 logger = logging.getLogger(__name__)
@@ -67,6 +68,7 @@ class WarcArchive:
         # a dead run's rows and looks for their pages in its files.
         extension.seal_left_open()
         crawler.signals.connect(extension.response_downloaded, signals.response_downloaded)
+        crawler.signals.connect(extension.capture_replayed, capture_replayed)
         crawler.signals.connect(extension.spider_closed, signals.spider_closed)
         return extension
 
@@ -76,11 +78,23 @@ class WarcArchive:
             self.stats.inc_value("newscrawl/warc/sealed_files", len(sealed))
 
     def response_downloaded(self, response, request, spider):
+        if CAPTURE_KEY in request.meta:
+            return  # the archive's answer: the page inside it is written on capture_replayed
+        self._keep(request, 2, lambda: self.writer.write_exchange(
+            response.url, request.method, _header_pairs(request.headers), response.status,
+            _header_pairs(response.headers), response.body,
+            str(response.ip_address) if response.ip_address else None))
+
+    def capture_replayed(self, request, response, capture, source, source_uri):
+        """A page another archive captured: under its original URI, dated when captured."""
+        self._keep(request, 1, lambda: self.writer.write_capture(
+            response.url, response.status, _header_pairs(response.headers), response.body,
+            capture.captured_at.replace("+00:00", "Z"), source_uri, source.name))
+        self.stats.inc_value("newscrawl/warc/archive_captures")
+
+    def _keep(self, request, records: int, write) -> None:
         try:
-            location = self.writer.write_exchange(
-                response.url, request.method, _header_pairs(request.headers), response.status,
-                _header_pairs(response.headers), response.body,
-                str(response.ip_address) if response.ip_address else None)
+            location = write()
         except ArchiveUnwritable as error:
             # The archive is a record, not the product: the crawl goes on without it, and
             # says of each page it could not keep why (`newscrawl page`).
@@ -93,7 +107,7 @@ class WarcArchive:
             request.meta[UNARCHIVED_KEY] = str(error)
             return
         request.meta[META_KEY] = location
-        self.stats.inc_value("newscrawl/warc/records", 2)
+        self.stats.inc_value("newscrawl/warc/records", records)
         self.stats.inc_value("newscrawl/warc/responses")
 
     def spider_closed(self, spider):

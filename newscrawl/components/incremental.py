@@ -182,6 +182,18 @@ class IncrementalState:
             self._lose(error)
             return True
 
+    def stored_record(self, article_id: str) -> dict | None:
+        """The record an earlier run exported for the article (an archive crawl with
+        refetch compares captures and modified times with it); None if none or the
+        store is lost."""
+        if self.lost:
+            return None
+        try:
+            return self.store.record_of(article_id)
+        except StateStoreError as error:
+            self._lose(error)
+            return None
+
     def claim(self, article_id: str) -> bool:
         """True if this crawl may fetch the article: no other live run on the store holds
         it. A crawl that exports nothing claims nothing."""

@@ -67,7 +67,8 @@ def read_feed_files(paths: Iterable[str | os.PathLike], on_bad) -> Iterator[dict
 
 # Parquet columns that are times and dates, typed so pandas, DuckDB and Spark read them
 # as such (the text feeds keep ISO 8601): field -> Arrow time zone, or None for a date.
-PARQUET_TIMES = {"published_at": "Asia/Seoul", "modified_at": "Asia/Seoul", "crawled_at": "UTC", "dateline_date": None}
+PARQUET_TIMES = {"published_at": "Asia/Seoul", "modified_at": "Asia/Seoul", "crawled_at": "UTC", "captured_at": "UTC",
+                 "dateline_date": None}
 
 
 def _parquet_value(name: str, value):

@@ -42,7 +42,11 @@ from scrapy.http import TextResponse
 from scrapy.utils.misc import load_object
 
 import newscrawl
+from newscrawl.archives.sources import parse_archive, ArchiveSource
+from newscrawl.components.incremental import IncrementalState
+from newscrawl.components.replay import CAPTURE_KEY
 from newscrawl.discovery.rss_sitemap import FeedEntries
+from newscrawl.spiders.archive import ArchiveDiscovery
 from newscrawl.components.dupefilter import ARTICLE_ID, FATE, ArticleDupeFilter
 from newscrawl.components.engine import engine_closing
 from newscrawl.feeds.files import local_path
@@ -96,6 +100,7 @@ class CrawlPlan:
     explicit_urls: tuple[str, ...]
     max_pages: int
     refetch: bool = False
+    archive: ArchiveSource | None = None  # -a archive=...: discovery through its index
 
 
 def _parse_day(name: str, value: str | None) -> date | None:
@@ -136,12 +141,13 @@ def _site_paths(settings, name: str) -> list[str]:
 
 
 def plan_from_arguments(settings, since=None, until=None, sections=None, urls=None, urls_file=None,
-                        max_pages=None, discover=None, refetch=None, _job=None, **unknown) -> CrawlPlan:
+                        max_pages=None, discover=None, refetch=None, archive=None, _job=None, **unknown) -> CrawlPlan:
     """Check the spider arguments; ValueError says what is wrong. (`_job` is the job
     id scrapyd passes to every crawl; feed and report names carry it.)"""
     if unknown:
         names = ", ".join(sorted(unknown))
-        raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, discover, refetch")
+        raise ValueError(f"unknown argument(s) {names}; known: since, until, sections, urls, urls_file, max_pages, "
+                         "discover, refetch, archive")
     since_day, until_day = _parse_day("since", since), _parse_day("until", until)
     refetch_known = _parse_bool("refetch", refetch)
     if since_day and until_day and until_day < since_day:
@@ -204,6 +210,20 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
         if not explicit:
             raise ValueError(f"urls_file {urls_file!r} holds no URL")
 
+    source = None
+    if archive not in (None, ""):
+        if has_credentials(str(archive)):
+            raise ValueError(f"refused: archive {redacted(str(archive))} carries credentials")
+        source = parse_archive(str(archive), settings.get("NEWSCRAWL_WAYBACK_URL"),
+                               settings.get("NEWSCRAWL_COMMONCRAWL_INDEX_URL"),
+                               settings.get("NEWSCRAWL_COMMONCRAWL_DATA_URL"),
+                               settings.get("NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL"))
+        if since_day is None and not explicit:
+            raise ValueError("an archive crawl needs since=YYYY-MM-DD (and until, default today), or urls/urls_file")
+        if discover or sections:
+            raise ValueError("an archive crawl discovers through the archive's index: drop discover and sections")
+        if since_day and since_day > datetime.now(KST).date():
+            raise ValueError(f"since ({since_day}) is in the future: an archive holds the past")
     modes = _comma_list(discover) or list(DISCOVERY_MODES)
     if wrong := [m for m in modes if m not in DISCOVERY_MODES]:
         raise ValueError(f"discover takes {', '.join(DISCOVERY_MODES)}; got {', '.join(wrong)}")
@@ -225,15 +245,17 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             else:
                 raise ValueError(f"unknown section {section!r}; known: {', '.join(SECTIONS)} or a path like /national/politics")
         sitemap_paths = []  # the sitemap cannot be narrowed to a section
+    live = not explicit and source is None
     return CrawlPlan(
         since=since_day,
         until=until_day,
-        listing_paths=tuple(listing_paths) if "listing" in modes and not explicit else (),
-        rss_paths=tuple(rss_paths) if "rss" in modes and not explicit else (),
-        sitemap_paths=tuple(sitemap_paths) if "sitemap" in modes and not explicit else (),
+        listing_paths=tuple(listing_paths) if "listing" in modes and live else (),
+        rss_paths=tuple(rss_paths) if "rss" in modes and live else (),
+        sitemap_paths=tuple(sitemap_paths) if "sitemap" in modes and live else (),
         explicit_urls=tuple(dict.fromkeys(explicit)),
         max_pages=pages,
         refetch=refetch_known,
+        archive=source,
     )
 
 
@@ -254,7 +276,7 @@ def _too_large(error: BaseException, message: str) -> bool:
             or type(error).__name__ in ("CancelledError", "DownloadCancelledError"))
 
 
-class YonhapSpider(scrapy.Spider):
+class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
     name = "yonhap"
 
     def __init__(self, *args, **kwargs):
@@ -300,7 +322,14 @@ class YonhapSpider(scrapy.Spider):
         # Requests (redirects included) go only to Yonhap's hosts, the base URL's, and
         # the hosts of explicit URLs; Scrapy's OffsiteMiddleware enforces it.
         hosts = {urlsplit(spider.base_url).hostname, *YONHAP_HOSTS, *(urlsplit(u).hostname for u in spider.plan.explicit_urls)}
+        if spider.plan.archive is not None:  # nothing goes to the site: only the archive's hosts
+            hosts = set(spider.plan.archive.hosts)
+            delay = crawler.settings.get("NEWSCRAWL_ARCHIVE_DELAY")
+            spider.download_delay = float(delay if delay not in (None, "") else
+                                          crawler.settings.getdict("NEWSCRAWL_ARCHIVE_DELAYS").get(
+                                              spider.plan.archive.kind, 1.0))
         spider.allowed_domains = sorted(host for host in hosts if host)
+        spider.incremental = None  # IncrementalState, once the extensions are built (start)
         spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
         spider._sitemap_documents = 0  # sitemap documents requested this run (NEWSCRAWL_SITEMAP_MAX_DOCUMENTS)
         spider.day_reached = None  # the oldest day of a listed article so far (progress of a backfill)
@@ -356,6 +385,15 @@ class YonhapSpider(scrapy.Spider):
             logger.warning("the deployed egg %s is not the code that runs (an installed copy comes first): set "
                            "runner = newscrawl_runner in scrapyd.conf (docs/scheduling.md)", shadowed_egg)
         self.workers = self.crawler.get_extension(ExtractionWorkers)
+        self.incremental = self.crawler.get_extension(IncrementalState)
+        if plan.archive is not None:
+            logger.info("archive crawl: %s, through its index (nothing is requested from %s)", plan.archive.name,
+                        urlsplit(self.base_url).hostname)
+            for request in self.archive_requests():
+                if not await self._room_for_more():
+                    return
+                yield request
+            return
         for url in plan.explicit_urls:
             self._inc("discovery/explicit/links")
             if not await self._room_for_more():
@@ -557,6 +595,15 @@ class YonhapSpider(scrapy.Spider):
             self._inc(key, count)
         for note in reading.notes:
             logger.warning("%s: %s", note, response.url)
+        capture = response.meta.get(CAPTURE_KEY)
+        if capture is not None and (reading.skipped or reading.article is None):
+            # An archive's capture that is cut off or no article page: the next capture.
+            self._inc(reading.skipped or "response/no_article")
+            logger.warning("%s, capture passed over: %s", _SKIPPED.get(reading.skipped, reading.skipped),
+                           capture["capture"].url)
+            if request := self.next_capture(response.request, reading.skipped or "no article"):
+                yield request
+            return
         if reading.skipped == "response/truncated":
             # A 200 whose HTML stops part-way (a proxy or the site cut it off): fetch it
             # again; never export the story as if it were complete.
@@ -575,12 +622,25 @@ class YonhapSpider(scrapy.Spider):
             logger.warning("%s, skipped: %s", _SKIPPED[reading.skipped], response.url)
             return
         article = reading.article
+        if capture is not None:
+            article.fetched_from, article.captured_at = capture["source"].name, capture["capture"].captured_at
+            if self.refetch and not self._later_than_stored(article):
+                self._inc("archive/articles/not_newer")
+                return
         if source != "explicit" and article.published_at:
             day = datetime.fromisoformat(article.published_at).date()
             if not self._in_window(day):
                 self._inc("filtered/out_of_range")
                 return
         yield article
+
+    def _later_than_stored(self, article) -> bool:
+        """With refetch, an archive's capture replaces a stored row only when it says it
+        was modified later (an older capture is the past, not a revision)."""
+        stored = self.incremental.stored_record(article.article_id) if self.incremental is not None else None
+        if not stored:
+            return True
+        return (article.modified_at or article.published_at) > (stored.get("modified_at") or stored.get("published_at") or "")
 
     def source_failed(self, failure):
         """A feed, sitemap or listing page that could not be fetched (after retries)."""

@@ -115,8 +115,8 @@ MIGRATIONS = {
     6: NODES_SCHEMA,
 }
 TABLES = {"articles", "runs", "run_feeds"}
-# Not part of the content: it changes on every fetch.
-_VOLATILE_FIELDS = ("crawled_at",)
+# Not part of the content: when and where a page was fetched, not what it says.
+_VOLATILE_FIELDS = ("crawled_at", "fetched_from", "captured_at")
 
 
 class StateStoreError(Exception):
@@ -133,7 +133,7 @@ def default_state_path(data_dir: str | os.PathLike) -> str:
 
 
 def content_hash(record: dict) -> str:
-    """A hash of what the record says (crawled_at left out)."""
+    """A hash of what the record says (when and where it was fetched left out)."""
     stable = {k: v for k, v in record.items() if k not in _VOLATILE_FIELDS}
     return hashlib.sha256(json.dumps(stable, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
@@ -216,6 +216,18 @@ class Store:
     # -- reading -----------------------------------------------------------------
     def is_exported(self, article_id: str) -> bool:
         return self._execute("SELECT 1 FROM articles WHERE article_id = ?", (article_id,)).fetchone() is not None
+
+    def record_of(self, article_id: str) -> dict | None:
+        """The exported record of one article version, None if it was not exported."""
+        row = self._execute("SELECT record FROM articles WHERE article_id = ?", (article_id,)).fetchone()
+        return json.loads(zlib.decompress(row[0])) if row else None
+
+    def ids_between(self, first: str, last: str) -> Iterator[str]:
+        """The article ids held from `first` to `last` (inclusive, as text: AEN20190105 to
+        AEN20190105~ is one day's), in order."""
+        for (article_id,) in self._execute("SELECT article_id FROM articles WHERE article_id >= ? AND article_id <= ? "
+                                           "ORDER BY article_id", (first, last)):
+            yield article_id
 
     def archived_at(self, article_id: str) -> tuple[str, int, int] | None:
         """Where the exported version's page is archived (WARC path, offset, length)."""

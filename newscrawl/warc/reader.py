@@ -41,6 +41,10 @@ class Capture:
     status: int
     headers: list[tuple[str, str]]
     body: bytes  # as stored: de-chunked, still content-encoded
+    # A page captured by another archive (newscrawl.warc.writer.write_capture): where
+    # it came from (WARC-Source-URI) and which archive (WARC-Source-Archive).
+    source_uri: str = ""
+    source_archive: str = ""
 
     def header(self, name: str) -> list[str]:
         wanted = name.lower()
@@ -54,7 +58,9 @@ class Capture:
         """The Capture of a warcio record whose HTTP block `parse_http_block` parsed."""
         headers = record.rec_headers
         return cls(path, offset, length, target_uri(headers.get_header("WARC-Target-URI")),
-                   headers.get_header("WARC-Date") or "", *parsed)
+                   headers.get_header("WARC-Date") or "", *parsed,
+                   source_uri=headers.get_header("WARC-Source-URI") or "",
+                   source_archive=headers.get_header("WARC-Source-Archive") or "")
 
 
 def _begins_with_warc(path: str | os.PathLike) -> bool:
@@ -271,7 +277,13 @@ def capture_at(path: str, offset: int, length: int) -> Capture:
     with open(name, "rb") as handle:
         handle.seek(offset)
         data = handle.read(length)
-    slice_path = f"{name}@{offset}"
+    return capture_of_bytes(data, f"{name}@{offset}", offset, length)
+
+
+def capture_of_bytes(data: bytes, label: str, offset: int = 0, length: int | None = None) -> Capture:
+    """The response record that `data` holds (one record, gzipped or not), labelled
+    `label` as its path. ValueError, one line, for a cut or damaged record or one that
+    is no HTTP response."""
     complaints = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaints):
@@ -282,13 +294,30 @@ def capture_at(path: str, offset: int, length: int) -> Capture:
                 parsed = parse_http_block(block) if record.rec_type == "response" else None
                 if parsed is None:
                     break
-                return Capture.of_record(slice_path, offset, length, record, parsed)
+                return Capture.of_record(label, offset, len(data) if length is None else length, record, parsed)
     except ValueError:
         raise
     except Exception as error:  # noqa: BLE001 - warcio and zlib say "damaged" in many ways
         said = " ".join((str(error) or type(error).__name__).split())[:200]
         raise ValueError(f"the record there is damaged ({said})") from None
     raise ValueError("no HTTP response record there")
+
+
+def one_gzip_member(data: bytes) -> str | None:
+    """Why `data` is not exactly one whole gzip member (a Common Crawl record as a
+    byte range gives it), or None when it is."""
+    decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        while data:
+            decompressor.decompress(data, 1 << 20)
+            data = decompressor.unconsumed_tail
+    except zlib.error as error:
+        return f"not gzip ({error})"
+    if not decompressor.eof:
+        return "a gzip member cut off before its end"
+    if decompressor.unused_data:
+        return f"{len(decompressor.unused_data)} bytes after the gzip member"
+    return None
 
 
 def article_locations(paths: list[str | os.PathLike]) -> dict[str, tuple[str, int, int]]:

@@ -55,6 +55,7 @@ class Page:
     headers: tuple[tuple[str, str], ...]
     body: bytes  # as stored: still content-encoded
     location: tuple[str, int, int]  # WARC path, offset, length
+    archive: str = ""  # WARC-Source-Archive: the page came from another archive (wayback, ...)
 
 
 @dataclass
@@ -121,6 +122,8 @@ def extract_page(page: Page) -> Extracted:
     reading = read_page(body, declared_encoding(content_type, body), page.url, crawled_at=page.date or None)
     if reading.article is None:
         return Extracted(None, reading.skipped, reading.counts, page.location)
+    if page.archive:  # captured by another archive: the row says which, and when (WARC-Date)
+        reading.article.fetched_from = page.archive
     finished = finish_article(reading.article, schema_validator())
     counts = reading.counts + finished.counts
     if finished.article is None:
@@ -144,7 +147,8 @@ def pages_of(captures: Iterable[Capture], outcomes: Counter | None = None) -> It
             if outcomes is not None:
                 outcomes["damaged/capture_time"] += 1
             continue
-        yield Page(capture.url, when, tuple(capture.headers), capture.body, (capture.path, capture.offset, capture.length))
+        yield Page(capture.url, when, tuple(capture.headers), capture.body, (capture.path, capture.offset, capture.length),
+                   capture.source_archive)
 
 
 def extract_all(pages: Iterable[Page], processes: int) -> Iterator[Extracted]:

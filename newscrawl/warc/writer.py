@@ -149,6 +149,37 @@ class ArchiveWriter:
             self.close()
         return location
 
+    def write_capture(self, url: str, status: int, response_headers: Iterable[tuple[str, str]], body: bytes,
+                      captured: str, source_uri: str, archive: str) -> Location:
+        """Write a page another archive captured, as one response record under its
+        original URI, dated when it was captured (`captured`: a WARC-Date,
+        2019-01-05T03:04:05Z), naming where it came from: WARC-Source-URI (the replay
+        URL or the archive's WARC file and range) and WARC-Source-Archive (wayback,
+        commoncrawl or the collection URL). No request record: we never sent one."""
+        if self.broken:
+            raise ArchiveUnwritable(self.broken)
+        try:
+            if self._writer is None:
+                self._open()
+            kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_RESPONSE_HEADERS]
+            record = self._writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), length=len(body),
+                warc_headers_dict={"WARC-Date": captured, "WARC-Source-URI": source_uri,
+                                   "WARC-Source-Archive": archive},
+                http_headers=StatusAndHeaders(status_line(status), kept, protocol="HTTP/1.1"))
+            start = self._size
+            self._write(record)
+            self._whole = self._size
+            location = Location(str(self.path), start, self._size - start)
+        except ArchiveUnwritable:
+            raise
+        except OSError as error:
+            self._give_up(error)
+            raise ArchiveUnwritable(self.broken) from error
+        if self._size >= self.max_size:
+            self.close()
+        return location
+
     def _write_pair(self, url, method, request_headers, status, response_headers, body, ip_address,
                     protocol) -> Location:
         writer = self._writer

@@ -1,0 +1,132 @@
+"""Reading an archive's index outside a crawl (`newscrawl coverage`), politely: one
+request at a time, a delay between two, 429 and 503 answered by waiting what
+Retry-After asks (at most MAX_RETRY_AFTER s), other failures retried with backoff, and
+every call bounded as a whole. No Scrapy import: the standard library's HTTP client.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+from email.utils import parsedate_to_datetime
+from typing import Callable, Iterator
+from urllib.error import HTTPError, URLError
+from urllib.request import Request, urlopen
+
+from newscrawl.archives.cdx import (Capture, CdxError, day_prefixes, parse_cdx_json_lines, parse_collections,
+                                    parse_page_count, parse_wayback_json)
+from newscrawl.archives.sources import ARCHIVED_HOSTS, ArchiveSource
+
+MAX_ANSWER = 64 * 1024 * 1024
+MAX_RETRY_AFTER = 300.0
+RETRIES = 4
+
+
+class IndexUnreadable(Exception):
+    """The index could not be read; the message says where and why."""
+
+
+def retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+class IndexReader:
+    def __init__(self, source: ArchiveSource, delay: float, user_agent: str, timeout: float = 60.0,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.source = source
+        self.delay = delay
+        self.user_agent = user_agent
+        self.timeout = timeout
+        self.sleep = sleep
+        self.requests = 0
+        self._last = 0.0
+
+    def _get(self, url: str) -> bytes:
+        backoff = 1.0
+        for attempt in range(RETRIES + 1):
+            wait = self.delay - (time.monotonic() - self._last)
+            if wait > 0:
+                self.sleep(wait)
+            self._last = time.monotonic()
+            self.requests += 1
+            try:
+                with urlopen(Request(url, headers={"User-Agent": self.user_agent}), timeout=self.timeout) as answer:
+                    body = answer.read(MAX_ANSWER + 1)
+                if len(body) > MAX_ANSWER:
+                    raise IndexUnreadable(f"{url}: an answer of more than {MAX_ANSWER} bytes")
+                return body
+            except HTTPError as error:
+                if error.code == 404:
+                    return b""  # pywb and Common Crawl: nothing captured under the prefix
+                asked = retry_after(error.headers.get("Retry-After")) if error.code in (429, 503) else None
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    raise IndexUnreadable(f"{url}: {error.code}, Retry-After {asked:.0f} s is too long") from None
+                if error.code < 500 and error.code != 429 or attempt == RETRIES:
+                    raise IndexUnreadable(f"{url}: HTTP {error.code}") from None
+                self.sleep(max(asked or 0.0, backoff))
+            except (URLError, OSError) as error:
+                if attempt == RETRIES:
+                    raise IndexUnreadable(f"{url}: {getattr(error, 'reason', error)}") from None
+                self.sleep(backoff)
+            backoff = min(60.0, backoff * 2)
+        raise IndexUnreadable(url)  # not reached
+
+    def _lines(self, url: str) -> list[Capture]:
+        body = self._get(url)
+        try:
+            return parse_cdx_json_lines(body)[0] if body.strip() else []
+        except CdxError as error:
+            raise IndexUnreadable(f"{url}: {error}") from None
+
+    def _prefix(self, prefix: str) -> Iterator[Capture]:
+        """The captures under a prefix (Wayback: every page of the answer)."""
+        if self.source.kind != "wayback":
+            yield from self._lines(self.source.prefix_query(prefix))
+            return
+        resume = None
+        while True:
+            url = self.source.prefix_query(prefix, resume)
+            try:
+                captures, resume, _ = parse_wayback_json(self._get(url))
+            except CdxError as error:
+                raise IndexUnreadable(f"{url}: {error}") from None
+            yield from captures
+            if not resume:
+                return
+
+    def captures(self, since: date, until: date, lead_days: int) -> Iterator[Capture]:
+        """Every capture of the window's article ids, by day prefix and host (Wayback,
+        pywb) or once per crawl (Common Crawl)."""
+        if self.source.kind == "commoncrawl":
+            crawls = self.source.crawls or self.crawls()
+            prefixes = day_prefixes(since, until, lead_days)
+            common = prefixes[0]
+            for prefix in prefixes[1:]:
+                while not prefix.startswith(common):
+                    common = common[:-1]
+            query = f"{ARCHIVED_HOSTS[0]}/view/{common}"
+            for crawl in crawls:
+                body = self._get(self.source.prefix_query(query, crawl=crawl, count_pages=True))
+                try:
+                    pages = parse_page_count(body) if body.strip() else 0
+                except CdxError as error:
+                    raise IndexUnreadable(f"{crawl}: {error}") from None
+                for page in range(pages):
+                    yield from self._lines(self.source.prefix_query(query, crawl=crawl, page=page))
+            return
+        for prefix in day_prefixes(since, until, lead_days):
+            for host in ARCHIVED_HOSTS:
+                yield from self._prefix(f"{host}/view/{prefix}")
+
+    def crawls(self) -> list[str]:
+        try:
+            return parse_collections(self._get(self.source.collections_url))
+        except CdxError as error:
+            raise IndexUnreadable(f"{self.source.collections_url}: {error}") from None

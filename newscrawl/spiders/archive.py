@@ -1,0 +1,263 @@
+"""Discovery through a web archive's CDX index (`-a archive=SOURCE`): the yonhap
+spider's archive mode (docs/archive.md, "Backfilling from public archives").
+
+An article id carries its story's KST day, so one URL-prefix query per day and host
+(`en.yna.co.kr/view/AEN20190105`, and `m-en.yna.co.kr`) lists a day's captured
+versions on the Wayback Machine or a pywb collection, starting
+NEWSCRAWL_ARCHIVE_LEAD_DAYS before `since` (a later version published in the window
+keeps its story's first day). Common Crawl has an index per crawl: each is queried
+once by the `/view/` prefix and paged through, newest crawl first.
+
+For each article version: its newest status-200 capture (one per digest), older ones
+when that one fails or is not an article page; a version with only redirect captures
+is resolved through the index (the redirect's own capture is read for its Location,
+whose captures are then looked up), never by following Location, which leads to the
+live site: an archive crawl requests nothing from en.yna.co.kr. Whether a version is
+fetched at all is the duplicate filter's call, as in a live crawl (exported before,
+claimed by another crawl). With `refetch`, captures with the digest of the capture the
+stored row came from are passed over, and a capture's article replaces the row only
+when its modified_at is later.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+import scrapy
+from scrapy.spidermiddlewares.httperror import HttpError
+
+from newscrawl.archives.cdx import (ArticleCaptures, Capture, CdxError, by_article, day_prefixes, parse_cdx_json_lines,
+                                    parse_collections, parse_page_count, parse_wayback_json)
+from newscrawl.archives.sources import ARCHIVED_HOSTS, ArchiveSource
+from newscrawl.components.dupefilter import ARTICLE_ID
+from newscrawl.components.replay import CAPTURE_KEY
+from newscrawl.ids import article_id_from_url, canonical_url, parse_article_id
+from newscrawl.text.dateline import KST
+
+logger = logging.getLogger(__name__)
+
+INDEX_PRIORITY = 0  # below article pages: captures are fetched as the index is read
+
+
+class ArchiveDiscovery:
+    """Mixed into YonhapSpider: `archive_requests` starts an archive crawl; the
+    callbacks read index answers and choose captures."""
+
+    def archive_requests(self):
+        source: ArchiveSource = self.plan.archive
+        self._archive_taken: set[str] = set()  # ids given a capture chain this run
+        self._crawls = source.crawls
+        if self.plan.explicit_urls and (source.kind != "commoncrawl" or source.crawls):
+            yield from self._explicit_requests()
+            return
+        if source.kind == "commoncrawl":
+            if source.crawls:
+                for crawl in source.crawls:
+                    yield self._crawl_pages_request(crawl)
+            else:
+                yield scrapy.Request(source.collections_url, callback=self.parse_collections,
+                                     errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY)
+            return
+        until = self.plan.until or datetime.now(KST).date()
+        for prefix in day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS")):
+            # Both hosts of a day before its captures are chosen: a version captured on
+            # either counts once, from its best capture.
+            yield self._day_request(prefix, list(ARCHIVED_HOSTS), [])
+
+    # -- index queries ------------------------------------------------------------
+    def _explicit_requests(self):
+        """-a urls_file=missing.txt: the captures of each URL's article, on both hosts."""
+        for url in self.plan.explicit_urls:
+            article_id = article_id_from_url(url)
+            for host in ARCHIVED_HOSTS:
+                yield from self._exact_requests(f"{host}/view/{article_id}", article_id)
+
+    def _exact_requests(self, url: str, wanted: str):
+        source: ArchiveSource = self.plan.archive
+        for crawl in self._crawls if source.kind == "commoncrawl" else (None,):
+            yield scrapy.Request(source.exact_query(url, crawl), callback=self.parse_exact, errback=self.index_failed,
+                                 dont_filter=True, priority=INDEX_PRIORITY, cb_kwargs={"wanted": wanted})
+
+    def _day_request(self, prefix: str, hosts: list[str], found: list[Capture], resume_key: str | None = None):
+        source: ArchiveSource = self.plan.archive
+        return scrapy.Request(source.prefix_query(f"{hosts[0]}/view/{prefix}", resume_key), callback=self.parse_day,
+                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY,
+                              cb_kwargs={"prefix": prefix, "hosts": hosts, "found": found})
+
+    def _crawl_pages_request(self, crawl: str):
+        source: ArchiveSource = self.plan.archive
+        return scrapy.Request(source.prefix_query(self._cc_prefix(), crawl=crawl, count_pages=True),
+                              callback=self.parse_page_count, errback=self.index_failed, dont_filter=True,
+                              priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl})
+
+    def _cc_prefix(self) -> str:
+        """The /view/ prefix a crawl's index is read with: narrowed to the window's
+        common id prefix (a window within 2019 reads en.yna.co.kr/view/AEN2019)."""
+        until = self.plan.until or datetime.now(KST).date()
+        days = day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS"))
+        common = days[0]
+        for day in days[1:]:
+            while not day.startswith(common):
+                common = common[:-1]
+        return f"{ARCHIVED_HOSTS[0]}/view/{common}"
+
+    def _captures(self, response) -> list[Capture] | None:
+        """The captures an index answer lists, None (counted, logged) for a bad answer."""
+        source: ArchiveSource = self.plan.archive
+        try:
+            if source.kind == "wayback":
+                captures, resume, skipped = parse_wayback_json(response.body)
+                response.meta["newscrawl_resume_key"] = resume
+            else:
+                captures, skipped = parse_cdx_json_lines(response.body)
+        except CdxError as error:
+            self._inc("archive/index/bad_answers")
+            logger.error("the archive's index gave no CDX answer for %s: %s", response.url, error)
+            return None
+        if skipped:
+            self._inc("archive/index/bad_lines", skipped)
+            logger.warning("%d index lines that are no capture skipped: %s", skipped, response.url)
+        self._inc("archive/index/queries")
+        self._inc("archive/index/captures", len(captures))
+        return captures
+
+    def parse_day(self, response, prefix: str, hosts: list[str], found: list[Capture]):
+        captures = self._captures(response)
+        if captures is not None:
+            found = found + captures
+            if resume := response.meta.get("newscrawl_resume_key"):
+                yield self._day_request(prefix, hosts, found, resume)
+                return
+        if len(hosts) > 1:
+            yield self._day_request(prefix, hosts[1:], found)
+            return
+        yield from self._choose(found)
+
+    def parse_collections(self, response):
+        try:
+            crawls = parse_collections(response.body)
+        except CdxError as error:
+            self._inc("archive/index/bad_answers")
+            logger.error("Common Crawl's list of crawls is unreadable (%s): %s", error, response.url)
+            return
+        self._crawls = tuple(crawls)
+        logger.info("Common Crawl lists %d crawls; each index is read once, newest first", len(crawls))
+        if self.plan.explicit_urls:
+            yield from self._explicit_requests()
+            return
+        for crawl in crawls:
+            yield self._crawl_pages_request(crawl)
+
+    def parse_page_count(self, response, crawl: str):
+        try:
+            pages = parse_page_count(response.body)
+        except CdxError as error:
+            self._inc("archive/index/bad_answers")
+            logger.error("the index of %s gave no page count (%s): %s", crawl, error, response.url)
+            return
+        source: ArchiveSource = self.plan.archive
+        for page in range(pages):
+            yield scrapy.Request(source.prefix_query(self._cc_prefix(), crawl=crawl, page=page),
+                                 callback=self.parse_crawl_page, errback=self.index_failed, dont_filter=True,
+                                 priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl})
+
+    def parse_crawl_page(self, response, crawl: str):
+        captures = self._captures(response)
+        if captures is not None:
+            yield from self._choose(captures)
+
+    def parse_exact(self, response, wanted: str):
+        """The captures of one URL: an explicit URL's, or a redirect's target's (`wanted`:
+        the article id they must be of)."""
+        captures = self._captures(response)
+        if captures is not None:
+            yield from self._choose([capture for capture in captures if capture.article_id == wanted], window=False)
+
+    def index_failed(self, failure):
+        self._inc("archive/index/failed")
+        logger.error("the archive's index could not be read, skipped: %s (%s)", failure.request.url,
+                     str(failure.value)[:200] or type(failure.value).__name__)
+
+    # -- captures -------------------------------------------------------------------
+    def _choose(self, captures: list[Capture], window: bool = True):
+        lead = self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS")
+        since = self.plan.since and date.fromordinal(self.plan.since.toordinal() - lead)
+        grouped = by_article(captures, since if window else None, self.plan.until if window else None)
+        for article_id, found in sorted(grouped.items()):
+            if article_id in self._archive_taken:
+                continue
+            pages = self._not_stored_capture(article_id, found.pages)
+            if pages:
+                self._archive_taken.add(article_id)
+                yield self.capture_request(article_id, pages)
+            elif found.redirects and not found.pages:
+                self._archive_taken.add(article_id)
+                yield self.capture_request(article_id, found.redirects[:1], redirect=True)
+            elif found.pages:
+                self._inc("archive/captures/same_digest")  # refetch: nothing the stored row did not come from
+
+    def _not_stored_capture(self, article_id: str, pages: list[Capture]) -> list[Capture]:
+        """With refetch, the captures whose digest differs from the stored row's."""
+        if not self.refetch or self.incremental is None:
+            return pages
+        stored = self.incremental.stored_record(article_id)
+        if not stored or stored.get("fetched_from") != self.plan.archive.name:
+            return pages
+        stamp = (stored.get("captured_at") or "")[:19].replace("-", "").replace(":", "").replace("T", "")
+        digests = {capture.digest for capture in pages if capture.timestamp == stamp and capture.digest}
+        return [capture for capture in pages if capture.digest not in digests]
+
+    def capture_request(self, article_id: str, captures: list[Capture], redirect: bool = False, fate=None):
+        """The request for an article's first capture; the rest are tried in turn when it
+        fails (capture_failed, or parse_article finding no article in it)."""
+        source: ArchiveSource = self.plan.archive
+        capture, rest = captures[0], captures[1:]
+        meta = {ARTICLE_ID: article_id, CAPTURE_KEY: {"capture": capture, "rest": rest, "source": source}}
+        if fate is not None:
+            meta["newscrawl_fate"] = fate  # a fallback: the duplicate filter decided already
+        headers = {"Range": source.capture_range(capture)} if source.kind == "commoncrawl" else {}
+        if redirect:
+            meta.update(dont_redirect=True, handle_httpstatus_all=True)
+            return scrapy.Request(source.capture_url(capture), headers=headers, meta=meta, priority=10,
+                                  callback=self.parse_redirect_capture, errback=self.capture_failed,
+                                  dont_filter=fate is not None)
+        self._inc("archive/captures/requested")
+        return scrapy.Request(source.capture_url(capture), headers=headers, meta=meta, priority=10,
+                              callback=self.parse_article, errback=self.capture_failed,
+                              cb_kwargs={"source": "archive"}, dont_filter=fate is not None)
+
+    def next_capture(self, request, why: str):
+        """The request for the article's next capture, None when none is left (counted)."""
+        info = request.meta.get(CAPTURE_KEY)
+        if info is None:
+            return None
+        if not info["rest"]:
+            self._inc("archive/articles/no_good_capture")
+            logger.warning("no capture of %s gave its article (the last: %s)", request.meta.get(ARTICLE_ID), why)
+            return None
+        self._inc("archive/captures/fallbacks")
+        return self.capture_request(request.meta[ARTICLE_ID], info["rest"], fate=request.meta.get("newscrawl_fate"))
+
+    def capture_failed(self, failure):
+        error = failure.value
+        cause = f"http_{error.response.status}" if isinstance(error, HttpError) else type(error).__name__
+        self._inc(f"archive/captures/failed/{cause}")
+        logger.warning("capture not fetched: %s (%s)", failure.request.url, str(error)[:200] or cause)
+        if request := self.next_capture(failure.request, cause):
+            yield request
+
+    def parse_redirect_capture(self, response):
+        """A redirect capture: its Location is looked up in the index, not followed."""
+        location = response.headers.get("Location", b"").decode("latin-1").strip()
+        info = response.meta[CAPTURE_KEY]
+        target = response.urljoin(location) if location else ""
+        wanted = article_id_from_url(target)
+        self._inc("archive/redirects/read")
+        if not (300 <= response.status < 400) or not wanted or parse_article_id(wanted) is None:
+            self._inc("archive/redirects/unresolved")
+            logger.warning("redirect capture of %s leads to no article (%s %s)", info["capture"].url, response.status,
+                           target[:200])
+            return
+        host = target.split("://", 1)[-1].split("/", 1)[0].lower()
+        lookup = target if host in ARCHIVED_HOSTS else canonical_url(wanted)
+        yield from self._exact_requests(lookup.split("://", 1)[-1], wanted)
