@@ -225,3 +225,28 @@ def runs_table(runs: list[dict]) -> pd.DataFrame:
          "healthy": run.get("healthy"), "failed_checks": ", ".join(run.get("failed_checks", []))}
         for run in runs), columns=columns)
     return table.sort_values("started_at").tail(RUNS_SHOWN).reset_index(drop=True)
+
+
+@dataclass
+class ArchiveCoverage:
+    """The store against an archive's index (`newscrawl coverage --json`), per period."""
+
+    archive: str
+    unit: str
+    by_period: pd.DataFrame  # period -> held, archived, missing, only_held
+    worst_days: pd.DataFrame  # day, held, archived, missing: the days missing most
+    totals: dict[str, int]
+
+
+def archive_coverage(archive: str, days) -> ArchiveCoverage:
+    """Aggregates of a coverage check's days (newscrawl.archives.coverage.DayCoverage)."""
+    table = pd.DataFrame([{"day": d.day, "held": d.held, "archived": d.archived, "missing": len(d.missing),
+                           "only_held": d.only_held} for d in days],
+                         columns=["day", "held", "archived", "missing", "only_held"])
+    unit = period_unit(len(table))
+    table["period"] = table["day"].map(lambda day: period_label(day, unit))
+    by_period = table.groupby("period", sort=True)[["held", "archived", "missing", "only_held"]].sum()
+    worst = table[table["missing"] > 0].sort_values(["missing", "day"], ascending=[False, True]).head(10)
+    totals = {name: int(table[name].sum()) for name in ("held", "archived", "missing", "only_held")}
+    return ArchiveCoverage(archive, unit, by_period, worst[["day", "held", "archived", "missing"]], totals)
+

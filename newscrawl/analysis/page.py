@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from newscrawl.analysis.aggregates import HEALTH_FIELDS, Report, plural
+from newscrawl.analysis.aggregates import HEALTH_FIELDS, ArchiveCoverage, Report, plural
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1.5rem;color:#1d2733}
@@ -97,8 +97,9 @@ def coverage_calendar(per_day: pd.Series) -> go.Figure:
     return figure
 
 
-def render(report: Report, title: str, source: str, generated: datetime) -> str:
-    """The whole page."""
+def render(report: Report, title: str, source: str, generated: datetime,
+           coverage: ArchiveCoverage | None = None) -> str:
+    """The whole page; with `coverage`, a section on the store against an archive."""
     m = report.metrics
     parts = [f"<h1>{html.escape(title)}</h1>",
              f'<p class="sub">{html.escape(source)} · generated {generated:%Y-%m-%d %H:%M} KST</p>',
@@ -171,6 +172,8 @@ def render(report: Report, title: str, source: str, generated: datetime) -> str:
                                for l in layouts.columns])
                     .update_layout(barmode="stack", xaxis=dict(type="category", title=unit),
                                    yaxis=dict(title="share of rows", tickformat=".0%", range=[0, 1.05])), "layouts")]
+    if coverage is not None:
+        parts += _coverage_section(coverage, chart)
     parts += _runs_section(report, chart)
     keywords, top_sections = report.top_keywords, report.top_sections
     parts += ["<h2>What is in it</h2>",
@@ -184,6 +187,27 @@ def render(report: Report, title: str, source: str, generated: datetime) -> str:
                     .update_layout(title="top sections", xaxis=count_axis("stories", float(top_sections.max()))),
                     "sections")]
     return _page(title, "\n".join(parts))
+
+
+def _coverage_section(coverage: ArchiveCoverage, chart) -> list[str]:
+    """The store against an archive's index: what the archive holds that the store lacks."""
+    totals, by = coverage.totals, coverage.by_period
+    per = {"day": "per day", "week": "per week (from Monday)", "month": "per month"}[coverage.unit]
+    parts = [f"<h2>Coverage against {html.escape(coverage.archive)}</h2>",
+             f'<p><b data-metric="archive_missing">{totals["missing"]:,}</b> versions the archive holds are not in the '
+             f'store (of {totals["archived"]:,} it holds; the store holds {totals["held"]:,}, {totals["only_held"]:,} of '
+             "them in no capture of the archive). <code>newscrawl coverage -o missing.txt</code> lists them for "
+             "<code>-a urls_file=missing.txt</code>.</p>"]
+    periods = [str(p) for p in by.index]
+    figure = go.Figure([go.Bar(x=periods, y=by[name].tolist(), name=label) for name, label in
+                        (("held", "in the store"), ("archived", "in the archive"), ("missing", "missing from the store"))])
+    figure.update_layout(barmode="group", xaxis=dict(type="category", title=coverage.unit),
+                         yaxis=count_axis(f"versions {per}", float(by[["held", "archived"]].max().max())))
+    parts.append(chart(figure, "archive_coverage"))
+    if len(coverage.worst_days):
+        rows = [[str(r.day), f"{r.held:,}", f"{r.archived:,}", f"{r.missing:,}"] for r in coverage.worst_days.itertuples()]
+        parts += ["<p>The days missing most:</p>", _table(rows, ["day", "in the store", "in the archive", "missing"])]
+    return parts
 
 
 def _runs_section(report: Report, chart=None) -> list[str]:

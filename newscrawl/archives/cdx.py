@@ -167,7 +167,8 @@ def _sample(body: bytes) -> str:
 @dataclass
 class ArticleCaptures:
     """What an index holds for one article version: its pages (status 200), newest
-    first, one per digest; its redirects (3xx), newest first."""
+    first, one per digest, then the other copies of the same digests; its redirects
+    (3xx), newest first."""
 
     pages: list[Capture]
     redirects: list[Capture]
@@ -176,7 +177,7 @@ class ArticleCaptures:
 def by_article(captures, since: date | None = None, until: date | None = None) -> dict[str, ArticleCaptures]:
     """The captures of English article pages grouped by article id, for ids whose date
     lies in [since, until]. Pages: status 200, newest first, duplicates (the same digest)
-    dropped; errors (4xx, 5xx) and revisits dropped; redirects kept apart, to be resolved
+    after every distinct one; errors (4xx, 5xx) and revisits dropped; redirects kept apart, to be resolved
     through the index (their targets' captures), never by following Location."""
     grouped: dict[str, ArticleCaptures] = {}
     for capture in captures:
@@ -193,13 +194,14 @@ def by_article(captures, since: date | None = None, until: date | None = None) -
             entry.redirects.append(capture)
     for entry in grouped.values():
         entry.pages.sort(key=lambda capture: capture.timestamp, reverse=True)
-        seen, unique = set(), []
+        seen, unique, spares = set(), [], []
         for capture in entry.pages:
             key = capture.digest or capture.timestamp
-            if key not in seen:
-                seen.add(key)
-                unique.append(capture)
-        entry.pages = unique
+            (spares if key in seen else unique).append(capture)
+            seen.add(key)
+        # The same bytes again come last: fetched only when a copy could not be read
+        # from where the index said (a bad range, an archive that lost it).
+        entry.pages = unique + spares
         entry.redirects.sort(key=lambda capture: capture.timestamp, reverse=True)
     return {article_id: entry for article_id, entry in grouped.items() if entry.pages or entry.redirects}
 

@@ -111,15 +111,16 @@ class IndexReader:
             for prefix in prefixes[1:]:
                 while not prefix.startswith(common):
                     common = common[:-1]
-            query = f"{ARCHIVED_HOSTS[0]}/view/{common}"
             for crawl in crawls:
-                body = self._get(self.source.prefix_query(query, crawl=crawl, count_pages=True))
-                try:
-                    pages = parse_page_count(body) if body.strip() else 0
-                except CdxError as error:
-                    raise IndexUnreadable(f"{crawl}: {error}") from None
-                for page in range(pages):
-                    yield from self._lines(self.source.prefix_query(query, crawl=crawl, page=page))
+                for host in ARCHIVED_HOSTS:
+                    query = f"{host}/view/{common}"
+                    body = self._get(self.source.prefix_query(query, crawl=crawl, count_pages=True))
+                    try:
+                        pages = parse_page_count(body) if body.strip() else 0
+                    except CdxError as error:
+                        raise IndexUnreadable(f"{crawl}: {error}") from None
+                    for page in range(pages):
+                        yield from self._lines(self.source.prefix_query(query, crawl=crawl, page=page))
             return
         for prefix in day_prefixes(since, until, lead_days):
             for host in ARCHIVED_HOSTS:

@@ -56,7 +56,8 @@ def _parquet_records(paths: list[str]) -> list[dict]:
 def command_report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from newscrawl.analysis.aggregates import build, frame, plural, window
+    from newscrawl.analysis.aggregates import archive_coverage, build, frame, plural, window
+    from newscrawl.archives.coverage import from_json
     from newscrawl.analysis.page import render
     from newscrawl.feeds.export import read_feed_files, select_records
     from newscrawl.feeds.records import replacing
@@ -95,7 +96,14 @@ def command_report(args: argparse.Namespace) -> int:
     report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now, args.since, args.until)
     if args.since or args.until:
         source += f", {args.since or '…'} to {args.until or '…'} (KST)"
-    page = render(report, "Yonhap English: what the feeds hold", source, now)
+    coverage = None
+    if args.coverage:
+        try:
+            archive, days = from_json(Path(args.coverage).read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError) as error:
+            return fail("report", f"{args.coverage}: {error}; no report written")
+        coverage = archive_coverage(archive, days) if days else None
+    page = render(report, "Yonhap English: what the feeds hold", source, now, coverage)
     with replacing(args.output) as handle:
         handle.write(page)
     m = report.metrics
@@ -119,4 +127,6 @@ def add_parser(commands) -> None:
     report.add_argument("--until", type=_day, metavar="YYYY-MM-DD", help="last KST day of stories to include")
     report.add_argument("--state", metavar="PATH|URL", help="state store (default as newscrawl export)")
     report.add_argument("--data-dir", help="where the run reports are (default: $NEWSCRAWL_DATA_DIR or data)")
+    report.add_argument("--coverage", metavar="COVERAGE.json", help="add the store against an archive: a file "
+                        "`newscrawl coverage --json` wrote")
     report.set_defaults(handler=command_report)

@@ -67,6 +67,11 @@ class Command(ScrapyCrawlCommand):
                     # against special addresses (a pywb on a private address).
                     allowed = [*self.settings.getlist("NEWSCRAWL_ALLOWED_HOSTS"), *archive.hosts]
                     self.settings.set("NEWSCRAWL_ALLOWED_HOSTS", allowed, priority="cmdline")
+                    # The archive's politeness, under a DOWNLOAD_DELAY given with -s.
+                    delay = self.settings.get("NEWSCRAWL_ARCHIVE_DELAY")
+                    if delay in (None, ""):
+                        delay = self.settings.getdict("NEWSCRAWL_ARCHIVE_DELAYS").get(archive.kind, 1.0)
+                    self.settings.set("DOWNLOAD_DELAY", float(delay), priority="spider")
         except ValueError as error:
             raise UsageError(f"spider {args[0]}: {error}", print_help=False) from None
         if problems := feed_problems(self.settings.getdict("FEEDS"), self.settings.getlist("FEED_EXPORT_FIELDS")):

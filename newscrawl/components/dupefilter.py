@@ -33,6 +33,7 @@ from scrapy.dupefilters import RFPDupeFilter
 from scrapy.utils.job import job_dir
 
 from newscrawl.components.incremental import IncrementalState
+from newscrawl.components.replay import CAPTURE_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,10 @@ class ArticleDupeFilter(JobdirDupeFilter):
         return super().open()
 
     def request_seen(self, request) -> bool:
-        if super().request_seen(request):
+        # An archive's capture is judged by its article alone: Common Crawl's records share
+        # one URL (the WARC file) and differ in their Range header, which fingerprints
+        # leave out; the spider asks for each article's captures one chain at a time.
+        if CAPTURE_KEY not in request.meta and super().request_seen(request):
             return True
         article_id = request.meta.get(ARTICLE_ID)
         if article_id is None or FATE in request.meta:

@@ -37,6 +37,7 @@ from newscrawl.text.dateline import KST
 logger = logging.getLogger(__name__)
 
 INDEX_PRIORITY = 0  # below article pages: captures are fetched as the index is read
+MAX_LATE_CAPTURES = 5  # captures of an id in flight kept from later index answers
 
 
 class ArchiveDiscovery:
@@ -45,7 +46,12 @@ class ArchiveDiscovery:
 
     def archive_requests(self):
         source: ArchiveSource = self.plan.archive
-        self._archive_taken: set[str] = set()  # ids given a capture chain this run
+        # Ids done with this run: exported, or held already. Ids whose captures are being
+        # tried, with the captures listed since (a later index page, another crawl):
+        # tried when the chain's own run out. A chain that ends without an article lets
+        # the id go: a later index page may list a capture that works.
+        self._archive_done: set[str] = set()
+        self._in_flight: dict[str, list[Capture]] = {}
         self._crawls = source.crawls
         if self.plan.explicit_urls and (source.kind != "commoncrawl" or source.crawls):
             yield from self._explicit_requests()
@@ -53,7 +59,7 @@ class ArchiveDiscovery:
         if source.kind == "commoncrawl":
             if source.crawls:
                 for crawl in source.crawls:
-                    yield self._crawl_pages_request(crawl)
+                    yield from self._crawl_pages_request(crawl)
             else:
                 yield scrapy.Request(source.collections_url, callback=self.parse_collections,
                                      errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY)
@@ -85,12 +91,15 @@ class ArchiveDiscovery:
                               cb_kwargs={"prefix": prefix, "hosts": hosts, "found": found})
 
     def _crawl_pages_request(self, crawl: str):
+        """A crawl's index, read once per host (first its page count)."""
         source: ArchiveSource = self.plan.archive
-        return scrapy.Request(source.prefix_query(self._cc_prefix(), crawl=crawl, count_pages=True),
-                              callback=self.parse_page_count, errback=self.index_failed, dont_filter=True,
-                              priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl})
+        for host in ARCHIVED_HOSTS:
+            prefix = self._cc_prefix(host)
+            yield scrapy.Request(source.prefix_query(prefix, crawl=crawl, count_pages=True),
+                                 callback=self.parse_page_count, errback=self.index_failed, dont_filter=True,
+                                 priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl, "prefix": prefix})
 
-    def _cc_prefix(self) -> str:
+    def _cc_prefix(self, host: str) -> str:
         """The /view/ prefix a crawl's index is read with: narrowed to the window's
         common id prefix (a window within 2019 reads en.yna.co.kr/view/AEN2019)."""
         until = self.plan.until or datetime.now(KST).date()
@@ -99,7 +108,7 @@ class ArchiveDiscovery:
         for day in days[1:]:
             while not day.startswith(common):
                 common = common[:-1]
-        return f"{ARCHIVED_HOSTS[0]}/view/{common}"
+        return f"{host}/view/{common}"
 
     def _captures(self, response) -> list[Capture] | None:
         """The captures an index answer lists, None (counted, logged) for a bad answer."""
@@ -146,9 +155,9 @@ class ArchiveDiscovery:
             yield from self._explicit_requests()
             return
         for crawl in crawls:
-            yield self._crawl_pages_request(crawl)
+            yield from self._crawl_pages_request(crawl)
 
-    def parse_page_count(self, response, crawl: str):
+    def parse_page_count(self, response, crawl: str, prefix: str):
         try:
             pages = parse_page_count(response.body)
         except CdxError as error:
@@ -157,7 +166,7 @@ class ArchiveDiscovery:
             return
         source: ArchiveSource = self.plan.archive
         for page in range(pages):
-            yield scrapy.Request(source.prefix_query(self._cc_prefix(), crawl=crawl, page=page),
+            yield scrapy.Request(source.prefix_query(prefix, crawl=crawl, page=page),
                                  callback=self.parse_crawl_page, errback=self.index_failed, dont_filter=True,
                                  priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl})
 
@@ -168,10 +177,12 @@ class ArchiveDiscovery:
 
     def parse_exact(self, response, wanted: str):
         """The captures of one URL: an explicit URL's, or a redirect's target's (`wanted`:
-        the article id they must be of)."""
+        the article id they must be of). In a crawl with a window, a target whose id lies
+        outside it cannot be a version published in it."""
         captures = self._captures(response)
         if captures is not None:
-            yield from self._choose([capture for capture in captures if capture.article_id == wanted], window=False)
+            chosen = [capture for capture in captures if capture.article_id == wanted]
+            yield from self._choose(chosen, window=self.plan.since is not None)
 
     def index_failed(self, failure):
         self._inc("archive/index/failed")
@@ -184,17 +195,30 @@ class ArchiveDiscovery:
         since = self.plan.since and date.fromordinal(self.plan.since.toordinal() - lead)
         grouped = by_article(captures, since if window else None, self.plan.until if window else None)
         for article_id, found in sorted(grouped.items()):
-            if article_id in self._archive_taken:
+            if article_id in self._archive_done:
+                continue
+            if article_id in self._in_flight:
+                late = self._in_flight[article_id]
+                late += found.pages[:MAX_LATE_CAPTURES - len(late)]
                 continue
             pages = self._not_stored_capture(article_id, found.pages)
+            held = not self.refetch and self.incremental is not None and self.incremental.is_exported(article_id)
+            if held:
+                # Still requested: the duplicate filter turns it away and counts it.
+                self._archive_done.add(article_id)
+            elif pages or (found.redirects and not found.pages):
+                self._in_flight[article_id] = []
             if pages:
-                self._archive_taken.add(article_id)
                 yield self.capture_request(article_id, pages)
             elif found.redirects and not found.pages:
-                self._archive_taken.add(article_id)
                 yield self.capture_request(article_id, found.redirects[:1], redirect=True)
             elif found.pages:
                 self._inc("archive/captures/same_digest")  # refetch: nothing the stored row did not come from
+
+    def capture_done(self, article_id: str) -> None:
+        """The article came from one of its captures: none of its others is needed."""
+        self._in_flight.pop(article_id, None)
+        self._archive_done.add(article_id)
 
     def _not_stored_capture(self, article_id: str, pages: list[Capture]) -> list[Capture]:
         """With refetch, the captures whose digest differs from the stored row's."""
@@ -226,17 +250,36 @@ class ArchiveDiscovery:
                               callback=self.parse_article, errback=self.capture_failed,
                               cb_kwargs={"source": "archive"}, dont_filter=fate is not None)
 
-    def next_capture(self, request, why: str):
-        """The request for the article's next capture, None when none is left (counted)."""
+    def next_capture(self, request, why: str, content: bool = False):
+        """The request for the article's next capture, None when none is left (counted).
+        `content`: the capture was read and is no article, so no copy of the same bytes
+        (digest) is tried; otherwise (not found, a bad record) another copy may be."""
         info = request.meta.get(CAPTURE_KEY)
         if info is None:
             return None
-        if not info["rest"]:
+        article_id = request.meta[ARTICLE_ID]
+        # Never the same capture twice (another index answer may list it again), nor,
+        # after a capture that is no article, the same bytes from elsewhere.
+        tried = set(info.get("tried", ())) | {info["capture"]}
+        if content:
+            tried.add(info["capture"].digest or info["capture"].timestamp)
+
+        def untried(capture: Capture) -> bool:
+            return capture not in tried and (capture.digest or capture.timestamp) not in tried
+
+        info["rest"] = [capture for capture in info["rest"] if untried(capture)]
+        rest = info["rest"] or [capture for capture in self._in_flight.get(article_id, []) if untried(capture)]
+        if article_id in self._in_flight and not info["rest"]:
+            self._in_flight[article_id] = []
+        if not rest:
+            self._in_flight.pop(article_id, None)  # a later index page may list a capture that works
             self._inc("archive/articles/no_good_capture")
-            logger.warning("no capture of %s gave its article (the last: %s)", request.meta.get(ARTICLE_ID), why)
+            logger.warning("no capture of %s gave its article (the last: %s)", article_id, why)
             return None
         self._inc("archive/captures/fallbacks")
-        return self.capture_request(request.meta[ARTICLE_ID], info["rest"], fate=request.meta.get("newscrawl_fate"))
+        follow = self.capture_request(article_id, rest, fate=request.meta.get("newscrawl_fate"))
+        follow.meta[CAPTURE_KEY]["tried"] = tried
+        return follow
 
     def capture_failed(self, failure):
         error = failure.value

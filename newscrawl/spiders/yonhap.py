@@ -324,10 +324,6 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
         hosts = {urlsplit(spider.base_url).hostname, *YONHAP_HOSTS, *(urlsplit(u).hostname for u in spider.plan.explicit_urls)}
         if spider.plan.archive is not None:  # nothing goes to the site: only the archive's hosts
             hosts = set(spider.plan.archive.hosts)
-            delay = crawler.settings.get("NEWSCRAWL_ARCHIVE_DELAY")
-            spider.download_delay = float(delay if delay not in (None, "") else
-                                          crawler.settings.getdict("NEWSCRAWL_ARCHIVE_DELAYS").get(
-                                              spider.plan.archive.kind, 1.0))
         spider.allowed_domains = sorted(host for host in hosts if host)
         spider.incremental = None  # IncrementalState, once the extensions are built (start)
         spider.workers = None  # ExtractionWorkers, when NEWSCRAWL_EXTRACT_PROCESSES > 0
@@ -601,7 +597,7 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
             self._inc(reading.skipped or "response/no_article")
             logger.warning("%s, capture passed over: %s", _SKIPPED.get(reading.skipped, reading.skipped),
                            capture["capture"].url)
-            if request := self.next_capture(response.request, reading.skipped or "no article"):
+            if request := self.next_capture(response.request, reading.skipped or "no article", content=True):
                 yield request
             return
         if reading.skipped == "response/truncated":
@@ -623,6 +619,8 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
             return
         article = reading.article
         if capture is not None:
+            self.capture_done(article.article_id)
+            self.capture_done(response.meta.get(ARTICLE_ID, article.article_id))
             article.fetched_from, article.captured_at = capture["source"].name, capture["capture"].captured_at
             if self.refetch and not self._later_than_stored(article):
                 self._inc("archive/articles/not_newer")
