@@ -1,6 +1,6 @@
 """newscrawl: Yonhap News Agency English site to clean article feeds."""
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def extract_article(html, url=""):

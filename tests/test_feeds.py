@@ -76,6 +76,31 @@ def test_appending_to_a_json_feed_or_a_csv_with_other_columns_is_refused(mirror,
     assert mirror.requests == {}
 
 
+def test_a_csv_feed_from_before_0_4_is_refused_with_the_way_to_migrate_it(mirror, tmp_path):
+    status, log = run_crawl(mirror.base_url, "-a", "discover=rss", "-o", "feed.csv", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    frame = pd.read_csv(tmp_path / "feed.csv", dtype=str, keep_default_na=False)
+    frame.drop(columns=["fetched_from", "captured_at"]).to_csv(tmp_path / "feed.csv", index=False)  # as 0.3 wrote it
+    status, log = run_crawl(mirror.base_url, "-a", "discover=rss", "-a", "refetch=true", "-o", "feed.csv", cwd=tmp_path)
+    assert status == 2 and 'add them to it as docs/fields.md shows ("Feeds from before 0.4")' in log
+    # docs/fields.md's lines, as written there:
+    old = pd.read_csv(tmp_path / "feed.csv", dtype=str, keep_default_na=False)
+    old["fetched_from"], old["captured_at"] = "live", old["crawled_at"]
+    old.to_csv(tmp_path / "feed.csv", index=False)
+    status, log = run_crawl(mirror.base_url, "-a", "discover=rss", "-a", "refetch=true", "-o", "feed.csv", cwd=tmp_path)
+    assert status == 0, log[-2000:]
+    again = pd.read_csv(tmp_path / "feed.csv", dtype=str, keep_default_na=False)
+    assert list(again.columns) == list(ARTICLE_FIELDS) and len(again) == 2 * len(REAL_IDS)
+    assert set(again["fetched_from"]) == {"live"}
+    # A JSON Lines feed from before 0.4 reads with the two fields filled the same way.
+    from newscrawl.feeds.frames import read_articles
+
+    (tmp_path / "old.jsonl").write_text(json.dumps({"article_id": REAL_IDS[0], "crawled_at": "2025-01-01T00:00:00+00:00"})
+                                        + "\n")
+    row = read_articles(tmp_path / "old.jsonl").iloc[0]
+    assert (row["fetched_from"], str(row["captured_at"])) == ("live", "2025-01-01 00:00:00+00:00")
+
+
 def test_an_empty_run_writes_a_csv_header(serve, tmp_path):
     server = serve({"/news": b"<html><body><div class='smain-list-type01'><ul></ul></div></body></html>"})
     status, log = run_crawl(server.base_url, "-a", "discover=listing", "-O", "empty.csv", cwd=tmp_path)

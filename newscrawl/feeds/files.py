@@ -39,6 +39,10 @@ def local_path(uri: str) -> Path | None:
     return Path(uri) if scheme == "" or (len(scheme) == 1 and os.name == "nt") else None
 
 
+# The columns 0.4 added at the end of every row (newscrawl.items.Article).
+PROVENANCE_COLUMNS = ("fetched_from", "captured_at")
+
+
 def feed_problems(feeds: dict, fields: list[str]) -> list[str]:
     """What would make a crawl's local feed files wrong, one sentence each:
     - a JSON feed appended to an existing file (two arrays: invalid JSON);
@@ -56,8 +60,13 @@ def feed_problems(feeds: dict, fields: list[str]) -> list[str]:
                 problems.append(f"feed {path} exists: a JSON feed cannot be appended to (it would become "
                                 "invalid JSON); use -O to replace it, or a .jsonl feed to append")
             elif fmt == "csv" and (header := _first_line(path)) != ",".join(fields):
-                problems.append(f"feed {path} exists with other columns ({header[:80]!r}); appending would put rows "
-                                "under the wrong header: use -O to replace it, or another file")
+                if header.split(",") + list(PROVENANCE_COLUMNS) == list(fields):
+                    problems.append(f"feed {path} was written before rows said where their page came from (no "
+                                    f"{' and '.join(PROVENANCE_COLUMNS)} columns): add them to it as docs/fields.md "
+                                    "shows (\"Feeds from before 0.4\"), or use -O to replace it, or another file")
+                else:
+                    problems.append(f"feed {path} exists with other columns ({header[:80]!r}); appending would put "
+                                    "rows under the wrong header: use -O to replace it, or another file")
         if path.is_dir():
             problems.append(f"feed {path} is a directory; name a file")
             continue

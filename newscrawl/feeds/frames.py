@@ -34,8 +34,13 @@ def read_articles(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Every Article field in its documented type (missing columns added empty)."""
+    """Every Article field in its documented type (missing columns added empty). A row
+    from before 0.4 (no fetched_from, captured_at) was fetched live when it was crawled."""
     frame = frame.reindex(columns=list(ARTICLE_FIELDS))
+    frame[["fetched_from", "captured_at"]] = frame[["fetched_from", "captured_at"]].astype(object)
+    before_04 = frame["fetched_from"].map(lambda value: _missing(value) or value == "")
+    frame.loc[before_04, "fetched_from"] = "live"
+    frame.loc[before_04, "captured_at"] = frame.loc[before_04, "crawled_at"]
     for name in ARTICLE_FIELDS:
         column = frame[name]
         if name in PARQUET_TIMES and PARQUET_TIMES[name] is None:
