@@ -38,6 +38,10 @@ logger = logging.getLogger(__name__)
 
 INDEX_PRIORITY = 0  # below article pages: captures are fetched as the index is read
 MAX_LATE_CAPTURES = 5  # captures of an id in flight kept from later index answers
+# Index queries and capture fetches are calls of an API the archive offers for programs,
+# not a crawl of its site: its robots.txt (written for crawlers of its replay pages) is
+# not consulted. Its rate limits are kept (docs/archive.md, "Politeness").
+ARCHIVE_API = {"dont_obey_robotstxt": True}
 
 
 class ArchiveDiscovery:
@@ -62,7 +66,7 @@ class ArchiveDiscovery:
                     yield from self._crawl_pages_request(crawl)
             else:
                 yield scrapy.Request(source.collections_url, callback=self.parse_collections,
-                                     errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY)
+                                     errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API))
             return
         until = self.plan.until or datetime.now(KST).date()
         for prefix in day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS")):
@@ -82,12 +86,12 @@ class ArchiveDiscovery:
         source: ArchiveSource = self.plan.archive
         for crawl in self._crawls if source.kind == "commoncrawl" else (None,):
             yield scrapy.Request(source.exact_query(url, crawl), callback=self.parse_exact, errback=self.index_failed,
-                                 dont_filter=True, priority=INDEX_PRIORITY, cb_kwargs={"wanted": wanted})
+                                 dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API), cb_kwargs={"wanted": wanted})
 
     def _day_request(self, prefix: str, hosts: list[str], found: list[Capture], resume_key: str | None = None):
         source: ArchiveSource = self.plan.archive
         return scrapy.Request(source.prefix_query(f"{hosts[0]}/view/{prefix}", resume_key), callback=self.parse_day,
-                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY,
+                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API),
                               cb_kwargs={"prefix": prefix, "hosts": hosts, "found": found})
 
     def _crawl_pages_request(self, crawl: str):
@@ -97,7 +101,7 @@ class ArchiveDiscovery:
             prefix = self._cc_prefix(host)
             yield scrapy.Request(source.prefix_query(prefix, crawl=crawl, count_pages=True),
                                  callback=self.parse_page_count, errback=self.index_failed, dont_filter=True,
-                                 priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl, "prefix": prefix})
+                                 priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API), cb_kwargs={"crawl": crawl, "prefix": prefix})
 
     def _cc_prefix(self, host: str) -> str:
         """The /view/ prefix a crawl's index is read with: narrowed to the window's
@@ -168,7 +172,7 @@ class ArchiveDiscovery:
         for page in range(pages):
             yield scrapy.Request(source.prefix_query(prefix, crawl=crawl, page=page),
                                  callback=self.parse_crawl_page, errback=self.index_failed, dont_filter=True,
-                                 priority=INDEX_PRIORITY, cb_kwargs={"crawl": crawl})
+                                 priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API), cb_kwargs={"crawl": crawl})
 
     def parse_crawl_page(self, response, crawl: str):
         captures = self._captures(response)
@@ -236,7 +240,8 @@ class ArchiveDiscovery:
         fails (capture_failed, or parse_article finding no article in it)."""
         source: ArchiveSource = self.plan.archive
         capture, rest = captures[0], captures[1:]
-        meta = {ARTICLE_ID: article_id, CAPTURE_KEY: {"capture": capture, "rest": rest, "source": source}}
+        meta = {ARTICLE_ID: article_id, CAPTURE_KEY: {"capture": capture, "rest": rest, "source": source},
+                **ARCHIVE_API}
         if fate is not None:
             meta["newscrawl_fate"] = fate  # a fallback: the duplicate filter decided already
         headers = {"Range": source.capture_range(capture)} if source.kind == "commoncrawl" else {}
