@@ -180,11 +180,12 @@ class Server:
         self.server.server_close()
 
 
-def wayback_front(pywb: Pywb, page_lines: int = 3, throttle_first: bool = True) -> Server:
+def wayback_front(pywb: Pywb, page_lines: int = 3, throttle_first: bool = True, delays: dict | None = None) -> Server:
     """The Internet Archive's shapes in front of pywb: /cdx/search/cdx answers JSON arrays
     (a header row, then rows; `showResumeKey`: [], [key] after `page_lines` rows), and
     /web/<timestamp>id_/<url> the original body with the original headers prefixed
-    X-Archive-Orig-*. The first CDX query gets a 429 with Retry-After: 1."""
+    X-Archive-Orig-*. The first CDX query gets a 429 with Retry-After: 1. `delays`
+    ({"replay": seconds}, changeable while it runs) slows each replay."""
     throttled = {"done": not throttle_first}
     fields = ["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"]
 
@@ -208,6 +209,7 @@ def wayback_front(pywb: Pywb, page_lines: int = 3, throttle_first: bool = True) 
             return 200, [("Content-Type", "application/json")], json.dumps(out).encode() if rows else b"[]"
         match = re.fullmatch(r"/web/(\d{14})id_/(.+)", handler.path)
         if match:
+            time.sleep((delays or {}).get("replay", 0))  # a slow archive: a crawl to kill half-way
             try:
                 with urlopen(f"{pywb.url}/{match.group(1)}id_/{match.group(2)}", timeout=10) as original:
                     status, headers, body = original.status, original.headers.items(), original.read()

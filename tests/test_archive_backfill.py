@@ -11,6 +11,7 @@ import pytest
 from archives import (CHALLENGED, MOBILE_ONLY, NOT_FOUND, OTHER_HOST_ID, PAGES, REDIRECT_TARGET, REDIRECTING, REVISED,
                       TWICE, Pywb, Server, commoncrawl_front, wayback_front)
 from conftest import clean_env, crawl_command, stats_from_log
+from test_incremental import feed_rows, wait_for_rows
 
 WINDOW = ["-a", "since=2023-04-19", "-a", "until=2023-04-19"]
 FAST = ["-s", "NEWSCRAWL_ARCHIVE_DELAY=0", "-s", "NEWSCRAWL_RETRY_BACKOFF_BASE=0.1"]
@@ -155,6 +156,27 @@ def test_the_wayback_machines_shapes(pywb, site, tmp_path):
                      cwd=tmp_path)
     assert "\nContent-Type: text/html; charset=UTF-8\n" in page.stderr and "X-Archive-Orig" not in page.stderr
     assert "captured by wayback: " in page.stderr and site.requests == []
+
+
+def test_an_archive_crawl_killed_with_9_and_started_again_at_once_exports_every_version_once(pywb, site, tmp_path):
+    delays = {"replay": 0.4}
+    front = wayback_front(pywb, throttle_first=False, delays=delays)
+    args = ("-a", "archive=wayback", *WINDOW, "-s", f"NEWSCRAWL_WAYBACK_URL={front.url}", "-s", "CONCURRENT_REQUESTS=2")
+    try:
+        command, environment = crawl_command(site.url, *FAST, "-s", f"NEWSCRAWL_DATA_DIR={tmp_path / 'data'}", *args)
+        victim = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        wait_for_rows("*.jsonl", tmp_path / "data" / "feeds", 3, victim)
+        victim.kill()  # and at once, while the kernel tears it down, the same crawl again
+        delays["replay"] = 0
+        status, log = crawl(site, tmp_path, *args)
+        victim.wait()
+    finally:
+        front.stop()
+    assert status == 0, log[-3000:]
+    exported = [row["article_id"] for row in feed_rows(tmp_path / "data" / "feeds")]
+    assert sorted(exported) == IN_WINDOW  # each once across both runs' feeds
+    assert site.requests == []
 
 
 def test_common_crawls_shapes_and_bad_records(pywb, site, tmp_path):
