@@ -14,6 +14,10 @@ from urllib.parse import urlsplit
 LIVE_BASE_URL = "https://en.yna.co.kr"
 # Hosts that serve the English edition; article URLs on them map to the base URL.
 YONHAP_HOSTS = frozenset({"en.yna.co.kr", "m-en.yna.co.kr"})
+# The English edition's host before en.yna.co.kr (LOW: today's pages still name it in their
+# ad paths). Its article URLs were not /view/AEN...; the id ends the path, before .html.
+LEGACY_HOSTS = frozenset({"english.yonhapnews.co.kr"})
+_LEGACY_PATH = re.compile(r"(?P<id>AEN\d{17})\.html?$")
 ARTICLE_ID = re.compile(r"AEN(?P<date>\d{8})(?P<serial>\d{4})(?P<version>\d{2})(?P<desk>\d{3})")
 _VIEW_PATH = re.compile(r"/view/(?P<id>AEN\d{17})(?:$|[/?#])")
 
@@ -58,6 +62,22 @@ def article_id_from_url(url: str) -> str | None:
     """The article id in a /view/AEN... URL (any host, any query), else None."""
     match = _VIEW_PATH.search(urlsplit(url).path + "/")
     return match.group("id") if match else None
+
+
+def archived_article_id(url: str) -> str | None:
+    """The article id of an archived article page's URL: a /view/AEN... URL on Yonhap's
+    English hosts, or an old english.yonhapnews.co.kr URL ending in AEN....html; None for
+    any other host's page or path."""
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    host = (parts.hostname or "").lower()
+    if host in YONHAP_HOSTS:
+        found = article_id_from_url(url)
+    elif host in LEGACY_HOSTS:
+        match = _LEGACY_PATH.search(parts.path)
+        found = match.group("id") if match else None
+    else:
+        return None
+    return found if parse_article_id(found) else None
 
 
 def canonical_url(article_id: str) -> str:

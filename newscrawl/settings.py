@@ -120,6 +120,10 @@ NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_CO
                                                        "https://index.commoncrawl.org/collinfo.json")
 NEWSCRAWL_COMMONCRAWL_DATA_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_DATA_URL", "https://data.commoncrawl.org")
 NEWSCRAWL_ARCHIVE_LEAD_DAYS = 3
+# Day prefixes of the English edition's old host, one query a day each (e.g.
+# "english.yonhapnews.co.kr/news/{day:%Y/%m/%d}/"): unconfirmed here, so none by default
+# (docs/archive.md, "The old host"). Its captures are recognised whichever way they are listed.
+NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES = []
 NEWSCRAWL_ARCHIVE_DELAY = None
 NEWSCRAWL_ARCHIVE_DELAYS = {"wayback": 1.5, "commoncrawl": 1.0, "pywb": 1.0}
 # One request at a time to the public archives' hosts (a wait for a 429's Retry-After

@@ -42,6 +42,8 @@ REDIRECT_TARGET = PAGES[0].stem  # the 2019 page: where the redirect capture lea
 REDIRECTING = "AEN20230419009800315"  # a 302 capture, to REDIRECT_TARGET
 NOT_FOUND = "AEN20230419009900315"  # a 404 capture
 OTHER_HOST_ID = "AEN20230419009700315"  # example.com's page claiming an id
+LEGACY_ID = "AEN20230419009600315"  # a page on the old host, english.yonhapnews.co.kr
+LEGACY_URL = f"http://english.yonhapnews.co.kr/news/2023/04/19/0200000000{LEGACY_ID}.html"
 CHALLENGE = (b"<html><head><title>Just a moment...</title></head><body>Checking your browser"
              b"</body></html>")
 
@@ -83,6 +85,9 @@ def write_collection_warc(path: Path) -> dict[str, list[str]]:
                [("Location", f"https://www.yna.co.kr/view/{REDIRECT_TARGET}")], "2023-05-20T00:00:00Z")
         record(writer, f"https://en.yna.co.kr/view/{NOT_FOUND}", 404, b"<html>Not Found</html>", HTML,
                "2023-05-01T00:00:00Z")
+        # A real page as the old host would have served it, under its own id.
+        record(writer, LEGACY_URL, 200, PAGES[7].read_bytes().replace(PAGES[7].stem.encode(), LEGACY_ID.encode()),
+               HTML, "2023-05-01T00:00:00Z")
         record(writer, "https://en.yna.co.kr/news", 200, b"<html><body>a listing</body></html>", HTML,
                "2023-05-01T00:00:00Z")
         record(writer, f"https://example.com/view/{OTHER_HOST_ID}", 200, PAGES[6].read_bytes(), HTML,

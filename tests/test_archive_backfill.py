@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archives import (CHALLENGED, MOBILE_ONLY, NOT_FOUND, OTHER_HOST_ID, PAGES, REDIRECT_TARGET, REDIRECTING, REVISED,
+from archives import (CHALLENGED, LEGACY_ID, LEGACY_URL, MOBILE_ONLY, NOT_FOUND, OTHER_HOST_ID, PAGES, REDIRECT_TARGET, REDIRECTING, REVISED,
                       TWICE, Pywb, Server, commoncrawl_front, wayback_front)
 from conftest import clean_env, crawl_command, stats_from_log
 from test_incremental import feed_rows, wait_for_rows
@@ -137,6 +137,19 @@ def test_a_redirect_capture_is_resolved_through_the_index(pywb, site, tmp_path):
     assert status == 0, log[-2000:]
     assert [row["article_id"] for row in rows(tmp_path / "feed.jsonl")] == [REDIRECT_TARGET]
     assert site.requests == [] and not [path for path in pywb.requests() if "www.yna.co.kr" in path]
+
+
+def test_the_old_host_is_read_when_its_day_prefixes_are_given(pywb, site, tmp_path):
+    legacy = ["-s", "NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES=english.yonhapnews.co.kr/news/{day:%Y/%m/%d}/"]
+    status, log = crawl(site, tmp_path, "-a", f"archive={pywb.url}", *WINDOW, *legacy, "-o", "feed.jsonl")
+    assert status == 0, log[-3000:]
+    exported = {row["article_id"]: row for row in rows(tmp_path / "feed.jsonl")}
+    assert sorted(exported) == sorted([*IN_WINDOW, LEGACY_ID])
+    assert exported[LEGACY_ID]["url"] == f"https://en.yna.co.kr/view/{LEGACY_ID}"
+    page = newscrawl("page", LEGACY_ID, "--state", tmp_path / "data" / "state" / "newscrawl.sqlite3", "--headers",
+                     cwd=tmp_path)
+    assert page.stderr.startswith(f"{LEGACY_URL}\n")  # archived under the URI it was captured at
+    assert site.requests == []
 
 
 def test_the_wayback_machines_shapes(pywb, site, tmp_path):

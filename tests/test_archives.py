@@ -168,3 +168,20 @@ def test_coverage_by_day():
     assert archive == "wayback" and [(d.day, d.missing) for d in again] == [(d.day, d.missing) for d in days]
     with pytest.raises(ValueError):
         from_json('{"days": [1]}')
+
+
+@pytest.mark.parametrize("url, article_id", [
+    (f"https://en.yna.co.kr/view/{A}?section=nk/nk", A),
+    (f"http://m-en.yna.co.kr/view/{A}", A),
+    (f"en.yna.co.kr/view/{A}", A),
+    (f"http://english.yonhapnews.co.kr/news/2019/01/05/0200000000{A}.html", A),
+    (f"https://english.yonhapnews.co.kr/northkorea/2019/01/05/0401000000{A}.htm", A),
+    (f"https://example.com/view/{A}", None),
+    (f"https://english.yonhapnews.co.kr/view/{A}x.html", None),
+    ("https://en.yna.co.kr/view/AEN2019010500010031", None),
+    ("https://en.yna.co.kr/news", None),
+])
+def test_archived_article_ids(url, article_id):
+    from newscrawl.ids import archived_article_id
+
+    assert archived_article_id(url) == article_id

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, parse_article_id
+from newscrawl.ids import archived_article_id, parse_article_id
 
 _TIMESTAMP = re.compile(r"\d{14}")
 _WAYBACK_FIELDS = {"original": "url", "statuscode": "status", "mimetype": "mime"}
@@ -40,12 +40,8 @@ class Capture:
 
     @property
     def article_id(self) -> str | None:
-        """The English article id of an article page on Yonhap's hosts, else None."""
-        host = (self.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]).lower()
-        if host not in YONHAP_HOSTS:
-            return None
-        article_id = article_id_from_url(self.url)
-        return article_id if parse_article_id(article_id) else None
+        """The English article id of an article page on Yonhap's hosts (the old one too), else None."""
+        return archived_article_id(self.url)
 
     @property
     def captured_at(self) -> str:

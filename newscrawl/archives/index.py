@@ -101,9 +101,11 @@ class IndexReader:
             if not resume:
                 return
 
-    def captures(self, since: date, until: date, lead_days: int) -> Iterator[Capture]:
+    def captures(self, since: date, until: date, lead_days: int, legacy_prefixes: tuple[str, ...] = ()
+                 ) -> Iterator[Capture]:
         """Every capture of the window's article ids, by day prefix and host (Wayback,
-        pywb) or once per crawl (Common Crawl)."""
+        pywb; and the old host's day prefixes, `legacy_prefixes` templates with {day}) or
+        once per crawl (Common Crawl)."""
         if self.source.kind == "commoncrawl":
             crawls = self.source.crawls or self.crawls()
             prefixes = day_prefixes(since, until, lead_days)
@@ -125,6 +127,9 @@ class IndexReader:
         for prefix in day_prefixes(since, until, lead_days):
             for host in ARCHIVED_HOSTS:
                 yield from self._prefix(f"{host}/view/{prefix}")
+            day = date(int(prefix[3:7]), int(prefix[7:9]), int(prefix[9:11]))
+            for template in legacy_prefixes:
+                yield from self._prefix(template.format(day=day))
 
     def crawls(self) -> list[str]:
         try:

@@ -24,7 +24,7 @@ def command_coverage(args: argparse.Namespace) -> int:
     from newscrawl.archives.index import IndexReader, IndexUnreadable
     from newscrawl.archives.sources import parse_archive
     from newscrawl.feeds.records import replacing
-    from newscrawl.settings import (NEWSCRAWL_ARCHIVE_DELAYS, NEWSCRAWL_ARCHIVE_LEAD_DAYS,
+    from newscrawl.settings import (NEWSCRAWL_ARCHIVE_DELAYS, NEWSCRAWL_ARCHIVE_LEAD_DAYS, NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES,
                                     NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL, NEWSCRAWL_COMMONCRAWL_DATA_URL,
                                     NEWSCRAWL_COMMONCRAWL_INDEX_URL, NEWSCRAWL_STATE, NEWSCRAWL_WAYBACK_URL, USER_AGENT)
     from newscrawl.secrets import has_credentials, redacted as redacted_url
@@ -53,7 +53,8 @@ def command_coverage(args: argparse.Namespace) -> int:
     reader = IndexReader(source, delay, USER_AGENT)
     archived = set()
     try:
-        for capture in reader.captures(args.since, until, NEWSCRAWL_ARCHIVE_LEAD_DAYS):
+        for capture in reader.captures(args.since, until, NEWSCRAWL_ARCHIVE_LEAD_DAYS,
+                                       tuple(NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES)):
             if capture.status == 200 and capture.article_id:
                 archived.add(capture.article_id)
     except IndexUnreadable as error:

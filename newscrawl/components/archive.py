@@ -85,10 +85,10 @@ class WarcArchive:
             _header_pairs(response.headers), response.body,
             str(response.ip_address) if response.ip_address else None))
 
-    def capture_replayed(self, request, response, capture, source, source_uri):
+    def capture_replayed(self, request, response, capture, source, source_uri, original_url):
         """A page another archive captured: under its original URI, dated when captured."""
         self._keep(request, 1, lambda: self.writer.write_capture(
-            response.url, response.status, _header_pairs(response.headers), response.body,
+            original_url, response.status, _header_pairs(response.headers), response.body,
             capture.captured_at.replace("+00:00", "Z"), source_uri, source.name))
         self.stats.inc_value("newscrawl/warc/archive_captures")
 

@@ -22,7 +22,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Headers
 
 from newscrawl.archives.cdx import Capture
-from newscrawl.ids import YONHAP_HOSTS, article_id_from_url
+from newscrawl.ids import archived_article_id, article_id_from_url, canonical_url
 from newscrawl.warc.decode import content_encodings, decode_body
 from newscrawl.warc.reader import capture_of_bytes, one_gzip_member
 
@@ -30,7 +30,8 @@ logger = logging.getLogger(__name__)
 
 # Request meta of a capture request: {"capture": Capture, "source": ArchiveSource, ...}
 CAPTURE_KEY = "newscrawl_capture"
-# Sent with request, response (the original page), capture, source, source_uri.
+# Sent with request, response (the original page), capture, source, source_uri and
+# original_url (the URI it was captured at).
 capture_replayed = object()
 # An archive's own headers, not the page's (the original's come as X-Archive-Orig-*).
 _ARCHIVE_ORIGINAL_PREFIX = "x-archive-orig-"
@@ -95,8 +96,7 @@ class ArchiveReplayMiddleware:
             record = capture_of_bytes(body, response.url, capture.offset or 0, capture.length)
         except ValueError as error:
             self._refuse("damaged", request, str(error))
-        host = record.url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0].lower()
-        if host not in YONHAP_HOSTS or article_id_from_url(record.url) != capture.article_id:
+        if archived_article_id(record.url) != capture.article_id:
             self._refuse("other_page", request, f"the record is of {record.url[:120]}, not {capture.url[:120]}")
         try:
             decoded = decode_body(record.body, content_encodings(record.header("Content-Encoding")), self.max_size)
@@ -107,9 +107,12 @@ class ArchiveReplayMiddleware:
         return self._page(request, info, capture, record.url, record.status, headers, decoded, source_uri)
 
     def _page(self, request, info, capture: Capture, url: str, status: int, headers, body: bytes, source_uri: str):
-        page = HtmlResponse(url=url, status=status, headers=Headers(headers), body=body, request=request,
+        # A page of the old host is read at its canonical /view/ URL (the page objects know
+        # that form); our archive keeps it under the URI it was captured at.
+        read_at = url if article_id_from_url(url) else canonical_url(capture.article_id)
+        page = HtmlResponse(url=read_at, status=status, headers=Headers(headers), body=body, request=request,
                             flags=["archive"])
         self.stats.inc_value(f"newscrawl/archive/captures/{status}")
         self.crawler.signals.send_catch_log(capture_replayed, request=request, response=page, capture=capture,
-                                            source=info["source"], source_uri=source_uri)
+                                            source=info["source"], source_uri=source_uri, original_url=url)
         return page

@@ -69,10 +69,14 @@ class ArchiveDiscovery:
                                      errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API))
             return
         until = self.plan.until or datetime.now(KST).date()
+        legacy = self.settings.getlist("NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES")
         for prefix in day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS")):
-            # Both hosts of a day before its captures are chosen: a version captured on
-            # either counts once, from its best capture.
-            yield self._day_request(prefix, list(ARCHIVED_HOSTS), [])
+            # Every host of a day before its captures are chosen: a version captured on
+            # several counts once, from its best capture.
+            day = datetime.strptime(prefix[3:], "%Y%m%d").date()
+            queries = [f"{host}/view/{prefix}" for host in ARCHIVED_HOSTS]
+            queries += [template.format(day=day) for template in legacy]
+            yield self._day_request(queries, [])
 
     # -- index queries ------------------------------------------------------------
     def _explicit_requests(self):
@@ -88,11 +92,12 @@ class ArchiveDiscovery:
             yield scrapy.Request(source.exact_query(url, crawl), callback=self.parse_exact, errback=self.index_failed,
                                  dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API), cb_kwargs={"wanted": wanted})
 
-    def _day_request(self, prefix: str, hosts: list[str], found: list[Capture], resume_key: str | None = None):
+    def _day_request(self, queries: list[str], found: list[Capture], resume_key: str | None = None):
+        """The first of a day's prefix queries; the rest follow it (parse_day)."""
         source: ArchiveSource = self.plan.archive
-        return scrapy.Request(source.prefix_query(f"{hosts[0]}/view/{prefix}", resume_key), callback=self.parse_day,
-                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API),
-                              cb_kwargs={"prefix": prefix, "hosts": hosts, "found": found})
+        return scrapy.Request(source.prefix_query(queries[0], resume_key), callback=self.parse_day,
+                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY,
+                              meta=dict(ARCHIVE_API), cb_kwargs={"queries": queries, "found": found})
 
     def _crawl_pages_request(self, crawl: str):
         """A crawl's index, read once per host (first its page count)."""
@@ -134,15 +139,15 @@ class ArchiveDiscovery:
         self._inc("archive/index/captures", len(captures))
         return captures
 
-    def parse_day(self, response, prefix: str, hosts: list[str], found: list[Capture]):
+    def parse_day(self, response, queries: list[str], found: list[Capture]):
         captures = self._captures(response)
         if captures is not None:
             found = found + captures
             if resume := response.meta.get("newscrawl_resume_key"):
-                yield self._day_request(prefix, hosts, found, resume)
+                yield self._day_request(queries, found, resume)
                 return
-        if len(hosts) > 1:
-            yield self._day_request(prefix, hosts[1:], found)
+        if len(queries) > 1:
+            yield self._day_request(queries[1:], found)
             return
         yield from self._choose(found)
 
