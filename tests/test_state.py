@@ -207,7 +207,8 @@ def test_export_formats_and_parquet(tmp_path):
     # Times are timestamps with their time zone, the dateline day a date; empty ones are null.
     schema = table.schema
     assert str(schema.field("published_at").type) == "timestamp[us, tz=Asia/Seoul]"
-    assert str(schema.field("crawled_at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("crawled_at").type) == str(schema.field("captured_at").type) == "timestamp[us, tz=UTC]"
+    assert str(schema.field("fetched_from").type) == "string"
     assert str(schema.field("dateline_date").type) == "date32[day]"
     import pandas as pd
     frame = pd.read_parquet(tmp_path / "latest.parquet")
