@@ -19,6 +19,7 @@ def _day(value: str) -> date:
 
 def command_coverage(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
 
     from newscrawl.archives.coverage import coverage_by_day, format_table, missing_urls, to_json, totals
     from newscrawl.archives.index import IndexReader, IndexUnreadable
@@ -30,7 +31,7 @@ def command_coverage(args: argparse.Namespace) -> int:
     from newscrawl.secrets import has_credentials, redacted as redacted_url
     from newscrawl.state import StateStore, StateStoreError, redacted
 
-    until = args.until or datetime.now(timezone.utc).date()
+    until = args.until or datetime.now(ZoneInfo("Asia/Seoul")).date()
     if until < args.since:
         return fail("coverage", f"--until ({until}) is before --since ({args.since})", 2)
     if has_credentials(args.archive):
