@@ -68,8 +68,11 @@ def archived_article_id(url: str) -> str | None:
     """The article id of an archived article page's URL: a /view/AEN... URL on Yonhap's
     English hosts, or an old english.yonhapnews.co.kr URL ending in AEN....html; None for
     any other host's page or path."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        host = (parts.hostname or "").lower()
+    except ValueError:  # "https://[en.yna.co.kr/...": no URL at all
+        return None
     if host in YONHAP_HOSTS:
         found = article_id_from_url(url)
     elif host in LEGACY_HOSTS:

@@ -120,6 +120,9 @@ NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_CO
                                                        "https://index.commoncrawl.org/collinfo.json")
 NEWSCRAWL_COMMONCRAWL_DATA_URL = os.environ.get("NEWSCRAWL_COMMONCRAWL_DATA_URL", "https://data.commoncrawl.org")
 NEWSCRAWL_ARCHIVE_LEAD_DAYS = 3
+# Index pages read for one query at most (a Wayback resume key or a Common Crawl page
+# count that never ends): 1,000 pages are 5 million captures of a day, or 15 million of a crawl.
+NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES = 1000
 # Day prefixes of the English edition's old host, one query a day each (e.g.
 # "english.yonhapnews.co.kr/news/{day:%Y/%m/%d}/"): unconfirmed here, so none by default
 # (docs/archive.md, "The old host"). Its captures are recognised whichever way they are listed.

@@ -251,13 +251,50 @@ def test_an_archive_that_misanswers_gives_one_line_a_stat_and_no_rows(site, tmp_
     assert site.requests == []
 
 
+ENDLESS = json.dumps([["urlkey", "timestamp", "original", "mimetype", "statuscode", "digest", "length"],
+                      ["k", "20230501000000", f"https://en.yna.co.kr/view/{NOT_FOUND}", "text/html", "404", "D", "1"],
+                      [], ["the-same-key"]]).encode()
+
+
+def test_indexes_that_never_end_are_stopped(site, tmp_path):
+    wayback = Server(lambda handler: (200, [("Content-Type", "application/json")], ENDLESS))
+    common = Server(lambda handler: (200, [], b'{"pages": 100000000}') if "showNumPages" in handler.path
+                    else (200, [], b'{"url": "https://en.yna.co.kr/view/AEN20230419000952325", '
+                                   b'"timestamp": "20230501000000", "status": "200", "filename": "x.warc.gz"}\n'))
+    try:
+        status, log = crawl(site, tmp_path, "-a", "archive=wayback", *WINDOW, "-s", f"NEWSCRAWL_WAYBACK_URL={wayback.url}")
+        assert "Traceback" not in log and "a resume key came again" in log, log[-2000:]
+        assert stats_from_log(log)["newscrawl/archive/index/endless"] == 8  # 4 days x 2 hosts, each stopped
+        status, log = crawl(site, tmp_path, "-a", "archive=commoncrawl:CC-MAIN-2024-10", *WINDOW,
+                            "-s", "NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES=5",
+                            "-s", f"NEWSCRAWL_COMMONCRAWL_INDEX_URL={common.url}/{{crawl}}-index",
+                            "-s", f"NEWSCRAWL_COMMONCRAWL_DATA_URL={common.url}")
+        stats = stats_from_log(log)
+        assert "Traceback" not in log and stats["newscrawl/archive/index/endless"] == 2, log[-2000:]
+        assert stats["newscrawl/archive/index/queries"] == 10  # 5 pages a host, not 100 million
+        assert stats["newscrawl/archive/index/bad_lines"] == 10  # a line without offset and length is no capture
+        result = newscrawl("coverage", "--archive", "wayback", "--since", "2023-04-19", "--until", "2023-04-19",
+                           "--state", tmp_path / "data" / "state" / "newscrawl.sqlite3", "--delay", "0", cwd=tmp_path,
+                           env={"NEWSCRAWL_WAYBACK_URL": wayback.url})
+        assert result.returncode == 1 and "keeps paging" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        wayback.stop()
+        common.stop()
+    assert site.requests == []
+
+
 def test_an_unreachable_archive_and_bad_arguments(site, tmp_path):
     status, log = crawl(site, tmp_path, "-a", "archive=http://127.0.0.1:9/yna", *WINDOW, "-s", "RETRY_TIMES=0")
     assert status == 3 and "Traceback" not in log and "the archive's index could not be read, skipped" in log
     for arguments, said in [(["-a", "archive=ftp://x/y", *WINDOW], "archive takes wayback"),
                             (["-a", "archive=wayback"], "needs since"),
                             (["-a", "archive=wayback", *WINDOW, "-a", "discover=rss"], "drop discover"),
-                            (["-a", "archive=http://u:p@127.0.0.1:8/yna", *WINDOW], "carries credentials")]:
+                            (["-a", "archive=http://u:p@127.0.0.1:8/yna", *WINDOW], "carries credentials"),
+                            (["-a", "archive=wayback", *WINDOW, "-s", "NEWSCRAWL_WAYBACK_URL=http://u:p@127.0.0.1:8"],
+                             "carries credentials"),
+                            (["-a", "archive=", *WINDOW], "archive is empty"),  # an unset variable: no live crawl
+                            (["-a", "archive=http://127.0.0.1:99999/yna", *WINDOW], "is no URL"),
+                            (["-a", "archive=wayback", "-a", "since=0999-12-31"], "before any web archive")]:
         status, log = crawl(site, tmp_path, *arguments)
         assert status == 2 and said in log and "Traceback" not in log and "u:p@" not in log, log[-1000:]
     assert site.requests == []

@@ -185,3 +185,35 @@ def test_archived_article_ids(url, article_id):
     from newscrawl.ids import archived_article_id
 
     assert archived_article_id(url) == article_id
+
+
+@pytest.mark.parametrize("fields", [
+    {"url": f"https://en.yna.co.kr/view/{A}?a=1\r\nWARC-Evil: injected", "timestamp": "20190105030405"},  # CRLF
+    {"url": f"https://en.yna.co.kr/view/{A} x", "timestamp": "20190105030405"},
+    {"url": f"https://en.yna.co.kr/view/{A}", "timestamp": "99991231235959"},  # the future
+    {"url": f"https://en.yna.co.kr/view/{A}", "timestamp": "19950101000000"},  # before any web archive
+    {"url": f"https://en.yna.co.kr/view/{A}", "timestamp": "20190105030405", "filename": "a\nb.warc.gz"},
+])
+def test_index_lines_that_could_not_be_true_are_skipped(fields):
+    assert parse_cdx_json_lines(json.dumps(fields).encode()) == ([], 1)
+
+
+def test_a_url_that_is_no_url_has_no_article_id():
+    from newscrawl.ids import archived_article_id
+
+    assert archived_article_id(f"https://[en.yna.co.kr/view/{A}") is None
+
+
+@pytest.mark.parametrize("value", ["http://127.0.0.1:99999/yna", "http://[::1/yna"])
+def test_archive_urls_that_are_no_urls(value):
+    with pytest.raises(ValueError, match="archive"):
+        parse_archive(value)
+
+
+def test_a_gzip_bomb_is_not_inflated_whole():
+    from newscrawl.warc.reader import capture_of_bytes
+
+    bomb = gzip.compress(b"WARC/1.1\r\nWARC-Type: response\r\nContent-Length: 3000000\r\n\r\n" + b"\0" * 3_000_000)
+    assert "more than 1000000 bytes once decompressed" in one_gzip_member(bomb, 1_000_000)
+    with pytest.raises(ValueError, match="more than 100000 bytes"):
+        capture_of_bytes(bomb, "x", max_block=100_000)

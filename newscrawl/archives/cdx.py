@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta, timezone
 from newscrawl.ids import archived_article_id, parse_article_id
 
 _TIMESTAMP = re.compile(r"\d{14}")
+EARLIEST_CAPTURE = datetime(1996, 1, 1, tzinfo=timezone.utc)  # the first web archives' crawls
 _WAYBACK_FIELDS = {"original": "url", "statuscode": "status", "mimetype": "mime"}
 
 
@@ -62,14 +63,25 @@ def _number(value) -> int | None:
     return number if number >= 0 else None
 
 
+def _plain(text: str) -> bool:
+    """No white space or control character: nothing that could split a header line of
+    the WARC record the URL goes into."""
+    return not any(ord(char) <= 32 or ord(char) == 127 for char in text)
+
+
 def _capture(fields: dict) -> Capture | None:
-    """A capture from an index line's fields, None when it lacks a URL or a time."""
+    """A capture from an index line's fields, None when it lacks a URL or a plausible
+    time (none before the web was archived, none in the future)."""
     url, timestamp = fields.get("url"), str(fields.get("timestamp") or "")
-    if not isinstance(url, str) or not url or not _TIMESTAMP.fullmatch(timestamp):
+    if not isinstance(url, str) or not url or not _plain(url) or not _TIMESTAMP.fullmatch(timestamp):
         return None
     try:
-        datetime.strptime(timestamp, "%Y%m%d%H%M%S")
+        moment = datetime.strptime(timestamp, "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
     except ValueError:
+        return None
+    if not EARLIEST_CAPTURE <= moment <= datetime.now(timezone.utc) + timedelta(days=1):
+        return None
+    if not _plain(str(fields.get("filename") or "")):
         return None
     return Capture(url=url, timestamp=timestamp, status=_number(fields.get("status")),
                    digest=str(fields.get("digest") or "").strip(), mime=str(fields.get("mime") or ""),

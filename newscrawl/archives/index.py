@@ -39,8 +39,9 @@ def retry_after(value: str | None) -> float | None:
 
 class IndexReader:
     def __init__(self, source: ArchiveSource, delay: float, user_agent: str, timeout: float = 60.0,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep, max_pages: int = 1000):
         self.source = source
+        self.max_pages = max_pages  # index pages for one query at most
         self.delay = delay
         self.user_agent = user_agent
         self.timeout = timeout
@@ -57,14 +58,10 @@ class IndexReader:
             self._last = time.monotonic()
             self.requests += 1
             try:
-                with urlopen(Request(url, headers={"User-Agent": self.user_agent}), timeout=self.timeout) as answer:
-                    body = answer.read(MAX_ANSWER + 1)
-                if len(body) > MAX_ANSWER:
-                    raise IndexUnreadable(f"{url}: an answer of more than {MAX_ANSWER} bytes")
-                return body
+                return self._read(url)
             except HTTPError as error:
-                if error.code == 404:
-                    return b""  # pywb and Common Crawl: nothing captured under the prefix
+                if error.code == 404 and self.source.kind == "commoncrawl":
+                    return b""  # Common Crawl's "No Captures found"; elsewhere a 404 is a wrong URL
                 asked = retry_after(error.headers.get("Retry-After")) if error.code in (429, 503) else None
                 if asked is not None and asked > MAX_RETRY_AFTER:
                     raise IndexUnreadable(f"{url}: {error.code}, Retry-After {asked:.0f} s is too long") from None
@@ -78,6 +75,21 @@ class IndexReader:
             backoff = min(60.0, backoff * 2)
         raise IndexUnreadable(url)  # not reached
 
+    def _read(self, url: str) -> bytes:
+        """One answer, bounded as a whole by `timeout` (a server trickling a byte at a
+        time never trips a per-read timeout) and by MAX_ANSWER bytes."""
+        deadline = time.monotonic() + self.timeout
+        chunks, size = [], 0
+        with urlopen(Request(url, headers={"User-Agent": self.user_agent}), timeout=self.timeout) as answer:
+            while chunk := answer.read1(64 * 1024):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_ANSWER:
+                    raise IndexUnreadable(f"{url}: an answer of more than {MAX_ANSWER} bytes")
+                if time.monotonic() > deadline:
+                    raise IndexUnreadable(f"{url}: no whole answer within {self.timeout:g} s")
+        return b"".join(chunks)
+
     def _lines(self, url: str) -> list[Capture]:
         body = self._get(url)
         try:
@@ -90,7 +102,7 @@ class IndexReader:
         if self.source.kind != "wayback":
             yield from self._lines(self.source.prefix_query(prefix))
             return
-        resume = None
+        resume, keys = None, set()
         while True:
             url = self.source.prefix_query(prefix, resume)
             try:
@@ -100,6 +112,10 @@ class IndexReader:
             yield from captures
             if not resume:
                 return
+            if resume in keys or len(keys) + 1 >= self.max_pages:
+                raise IndexUnreadable(f"{url}: the index keeps paging (a resume key came again, or more than "
+                                      f"{self.max_pages} pages)")
+            keys.add(resume)
 
     def captures(self, since: date, until: date, lead_days: int, legacy_prefixes: tuple[str, ...] = ()
                  ) -> Iterator[Capture]:
@@ -121,6 +137,8 @@ class IndexReader:
                         pages = parse_page_count(body) if body.strip() else 0
                     except CdxError as error:
                         raise IndexUnreadable(f"{crawl}: {error}") from None
+                    if pages > self.max_pages:
+                        raise IndexUnreadable(f"{crawl}: {pages} index pages for {query}, more than {self.max_pages}")
                     for page in range(pages):
                         yield from self._lines(self.source.prefix_query(query, crawl=crawl, page=page))
             return

@@ -85,6 +85,8 @@ class ArchiveSource:
 def parse_archive(value: str, wayback: str = WAYBACK, commoncrawl_index: str = COMMONCRAWL_INDEX,
                   commoncrawl_data: str = COMMONCRAWL_DATA,
                   commoncrawl_collections: str = COMMONCRAWL_COLLECTIONS) -> ArchiveSource:
+    # The order of the endpoints is the settings': NEWSCRAWL_WAYBACK_URL, _COMMONCRAWL_INDEX_URL,
+    # _COMMONCRAWL_DATA_URL, _COMMONCRAWL_COLLECTIONS_URL.
     """The archive an `archive=` argument names; ValueError says what is wrong. The
     endpoints of wayback and commoncrawl are settings (a test points them elsewhere)."""
     text = (value or "").strip()
@@ -99,7 +101,11 @@ def parse_archive(value: str, wayback: str = WAYBACK, commoncrawl_index: str = C
             raise ValueError(f"NEWSCRAWL_COMMONCRAWL_INDEX_URL must hold {{crawl}}, got {commoncrawl_index!r}")
         return ArchiveSource("commoncrawl", "commoncrawl", commoncrawl_index.rstrip("/"),
                              commoncrawl_data.rstrip("/"), crawls, commoncrawl_collections)
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises for a port out of range
+    except ValueError as error:
+        raise ValueError(f"archive {value!r} is no URL ({error})") from None
     if parts.scheme in ("http", "https") and parts.hostname and not parts.query and not parts.fragment:
         base = text.rstrip("/")
         return ArchiveSource("pywb", base, f"{base}/cdx", base)

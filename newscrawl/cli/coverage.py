@@ -26,16 +26,24 @@ def command_coverage(args: argparse.Namespace) -> int:
     from newscrawl.archives.sources import parse_archive
     from newscrawl.feeds.records import replacing
     from newscrawl.settings import (NEWSCRAWL_ARCHIVE_DELAYS, NEWSCRAWL_ARCHIVE_LEAD_DAYS, NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES,
+                                    NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES,
                                     NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL, NEWSCRAWL_COMMONCRAWL_DATA_URL,
                                     NEWSCRAWL_COMMONCRAWL_INDEX_URL, NEWSCRAWL_STATE, NEWSCRAWL_WAYBACK_URL, USER_AGENT)
     from newscrawl.secrets import has_credentials, redacted as redacted_url
     from newscrawl.state import StateStore, StateStoreError, redacted
 
-    until = args.until or datetime.now(ZoneInfo("Asia/Seoul")).date()
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    until = min(args.until or today, today)  # an archive holds the past only
     if until < args.since:
         return fail("coverage", f"--until ({until}) is before --since ({args.since})", 2)
-    if has_credentials(args.archive):
-        return fail("coverage", f"refused: archive {redacted_url(args.archive)} carries credentials", 2)
+    for name, value in (("--archive", args.archive), ("NEWSCRAWL_WAYBACK_URL", NEWSCRAWL_WAYBACK_URL),
+                        ("NEWSCRAWL_COMMONCRAWL_INDEX_URL", NEWSCRAWL_COMMONCRAWL_INDEX_URL),
+                        ("NEWSCRAWL_COMMONCRAWL_DATA_URL", NEWSCRAWL_COMMONCRAWL_DATA_URL),
+                        ("NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL", NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL)):
+        if has_credentials(value):
+            return fail("coverage", f"refused: {name} {redacted_url(value)} carries credentials", 2)
+    if args.since.year < 1996:
+        return fail("coverage", f"--since ({args.since}) is before any web archive (1996)", 2)
     try:
         source = parse_archive(args.archive, NEWSCRAWL_WAYBACK_URL, NEWSCRAWL_COMMONCRAWL_INDEX_URL,
                                NEWSCRAWL_COMMONCRAWL_DATA_URL, NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL)
@@ -51,7 +59,7 @@ def command_coverage(args: argparse.Namespace) -> int:
     except StateStoreError as error:
         return fail("coverage", str(error))
     delay = args.delay if args.delay is not None else NEWSCRAWL_ARCHIVE_DELAYS.get(source.kind, 1.0)
-    reader = IndexReader(source, delay, USER_AGENT)
+    reader = IndexReader(source, delay, USER_AGENT, max_pages=NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES)
     archived = set()
     try:
         for capture in reader.captures(args.since, until, NEWSCRAWL_ARCHIVE_LEAD_DAYS,

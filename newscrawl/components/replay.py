@@ -24,7 +24,7 @@ from scrapy.http import HtmlResponse, Headers
 from newscrawl.archives.cdx import Capture
 from newscrawl.ids import archived_article_id, article_id_from_url, canonical_url
 from newscrawl.warc.decode import content_encodings, decode_body
-from newscrawl.warc.reader import capture_of_bytes, one_gzip_member
+from newscrawl.warc.reader import MAX_CAPTURE_BYTES, capture_of_bytes, one_gzip_member
 
 logger = logging.getLogger(__name__)
 
@@ -90,10 +90,12 @@ class ArchiveReplayMiddleware:
         body = response.body
         if response.status == 200 and len(body) != capture.length:
             self._refuse("no_range", request, "the data server ignored the byte range")
-        if why := one_gzip_member(body):
+        limit = self.max_size + 64 * 1024 if self.max_size else MAX_CAPTURE_BYTES
+        if why := one_gzip_member(body, limit):
             self._refuse("not_one_gzip_member", request, why)
         try:
-            record = capture_of_bytes(body, response.url, capture.offset or 0, capture.length)
+            record = capture_of_bytes(body, response.url, capture.offset or 0, capture.length,
+                                      max_block=limit)
         except ValueError as error:
             self._refuse("damaged", request, str(error))
         if archived_article_id(record.url) != capture.article_id:

@@ -41,7 +41,8 @@ MAX_LATE_CAPTURES = 5  # captures of an id in flight kept from later index answe
 # Index queries and capture fetches are calls of an API the archive offers for programs,
 # not a crawl of its site: its robots.txt (written for crawlers of its replay pages) is
 # not consulted. Its rate limits are kept (docs/archive.md, "Politeness").
-ARCHIVE_API = {"dont_obey_robotstxt": True}
+# A 404 from an index is an answer too: Common Crawl's "No Captures found", else a wrong URL.
+ARCHIVE_API = {"dont_obey_robotstxt": True, "handle_httpstatus_list": [404]}
 
 
 class ArchiveDiscovery:
@@ -68,7 +69,7 @@ class ArchiveDiscovery:
                 yield scrapy.Request(source.collections_url, callback=self.parse_collections,
                                      errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API))
             return
-        until = self.plan.until or datetime.now(KST).date()
+        until = self._last_day()
         legacy = self.settings.getlist("NEWSCRAWL_ARCHIVE_LEGACY_PREFIXES")
         for prefix in day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS")):
             # Every host of a day before its captures are chosen: a version captured on
@@ -77,6 +78,11 @@ class ArchiveDiscovery:
             queries = [f"{host}/view/{prefix}" for host in ARCHIVED_HOSTS]
             queries += [template.format(day=day) for template in legacy]
             yield self._day_request(queries, [])
+
+    def _last_day(self) -> date:
+        """`until`, but never past today (KST): an archive holds the past only."""
+        today = datetime.now(KST).date()
+        return min(self.plan.until or today, today)
 
     # -- index queries ------------------------------------------------------------
     def _explicit_requests(self):
@@ -87,17 +93,22 @@ class ArchiveDiscovery:
                 yield from self._exact_requests(f"{host}/view/{article_id}", article_id)
 
     def _exact_requests(self, url: str, wanted: str):
+        """The captures of one article's URL, its query-string variants too
+        (`/view/ID?section=...`): a prefix query of `host/view/ID`."""
         source: ArchiveSource = self.plan.archive
         for crawl in self._crawls if source.kind == "commoncrawl" else (None,):
-            yield scrapy.Request(source.exact_query(url, crawl), callback=self.parse_exact, errback=self.index_failed,
+            yield scrapy.Request(source.prefix_query(url, crawl=crawl), callback=self.parse_exact,
+                                 errback=self.index_failed,
                                  dont_filter=True, priority=INDEX_PRIORITY, meta=dict(ARCHIVE_API), cb_kwargs={"wanted": wanted})
 
-    def _day_request(self, queries: list[str], found: list[Capture], resume_key: str | None = None):
-        """The first of a day's prefix queries; the rest follow it (parse_day)."""
+    def _day_request(self, queries: list[str], found: list[Capture], resume_key: str | None = None,
+                     keys: tuple[str, ...] = ()):
+        """The first of a day's prefix queries (`keys`: the resume keys it was given so
+        far); the rest follow it (parse_day), also when one fails (day_failed)."""
         source: ArchiveSource = self.plan.archive
         return scrapy.Request(source.prefix_query(queries[0], resume_key), callback=self.parse_day,
-                              errback=self.index_failed, dont_filter=True, priority=INDEX_PRIORITY,
-                              meta=dict(ARCHIVE_API), cb_kwargs={"queries": queries, "found": found})
+                              errback=self.day_failed, dont_filter=True, priority=INDEX_PRIORITY,
+                              meta=dict(ARCHIVE_API), cb_kwargs={"queries": queries, "found": found, "keys": keys})
 
     def _crawl_pages_request(self, crawl: str):
         """A crawl's index, read once per host (first its page count)."""
@@ -111,7 +122,7 @@ class ArchiveDiscovery:
     def _cc_prefix(self, host: str) -> str:
         """The /view/ prefix a crawl's index is read with: narrowed to the window's
         common id prefix (a window within 2019 reads en.yna.co.kr/view/AEN2019)."""
-        until = self.plan.until or datetime.now(KST).date()
+        until = self._last_day()
         days = day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS"))
         common = days[0]
         for day in days[1:]:
@@ -122,6 +133,8 @@ class ArchiveDiscovery:
     def _captures(self, response) -> list[Capture] | None:
         """The captures an index answer lists, None (counted, logged) for a bad answer."""
         source: ArchiveSource = self.plan.archive
+        if response.status == 404 and source.kind == "commoncrawl":
+            return []  # Common Crawl's index says "No Captures found" so
         try:
             if source.kind == "wayback":
                 captures, resume, skipped = parse_wayback_json(response.body)
@@ -132,6 +145,9 @@ class ArchiveDiscovery:
             self._inc("archive/index/bad_answers")
             logger.error("the archive's index gave no CDX answer for %s: %s", response.url, error)
             return None
+        if source.kind == "commoncrawl":  # a record is fetched by its range: a line without one is no capture
+            ranged = [capture for capture in captures if capture.has_range and capture.length > 0]
+            skipped, captures = skipped + len(captures) - len(ranged), ranged
         if skipped:
             self._inc("archive/index/bad_lines", skipped)
             logger.warning("%d index lines that are no capture skipped: %s", skipped, response.url)
@@ -139,17 +155,34 @@ class ArchiveDiscovery:
         self._inc("archive/index/captures", len(captures))
         return captures
 
-    def parse_day(self, response, queries: list[str], found: list[Capture]):
+    def parse_day(self, response, queries: list[str], found: list[Capture], keys: tuple[str, ...] = ()):
         captures = self._captures(response)
         if captures is not None:
             found = found + captures
             if resume := response.meta.get("newscrawl_resume_key"):
-                yield self._day_request(queries, found, resume)
-                return
+                limit = self.settings.getint("NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES")
+                if resume in keys or len(keys) + 1 >= limit:
+                    # An index that hands out a key again, or never stops: what came is kept.
+                    self._inc("archive/index/endless")
+                    logger.error("the archive's index keeps paging %s (%s): stopped after %d pages", queries[0],
+                                 "a resume key came again" if resume in keys else "NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES",
+                                 len(keys) + 1)
+                else:
+                    yield self._day_request(queries, found, resume, (*keys, resume))
+                    return
+        yield from self._next_query(queries, found)
+
+    def _next_query(self, queries: list[str], found: list[Capture]):
         if len(queries) > 1:
             yield self._day_request(queries[1:], found)
-            return
-        yield from self._choose(found)
+        else:
+            yield from self._choose(found)
+
+    def day_failed(self, failure):
+        """A day's query that could not be read: the day's other queries still run."""
+        self.index_failed(failure)
+        kwargs = failure.request.cb_kwargs
+        yield from self._next_query(kwargs["queries"], kwargs["found"])
 
     def parse_collections(self, response):
         try:
@@ -167,6 +200,8 @@ class ArchiveDiscovery:
             yield from self._crawl_pages_request(crawl)
 
     def parse_page_count(self, response, crawl: str, prefix: str):
+        if response.status == 404:  # nothing captured under the prefix in this crawl
+            return
         try:
             pages = parse_page_count(response.body)
         except CdxError as error:
@@ -174,6 +209,12 @@ class ArchiveDiscovery:
             logger.error("the index of %s gave no page count (%s): %s", crawl, error, response.url)
             return
         source: ArchiveSource = self.plan.archive
+        limit = self.settings.getint("NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES")
+        if pages > limit:
+            self._inc("archive/index/endless")
+            logger.error("the index of %s says %d pages for %s: only the first %d are read "
+                         "(NEWSCRAWL_ARCHIVE_MAX_INDEX_PAGES)", crawl, pages, prefix, limit)
+            pages = limit
         for page in range(pages):
             yield scrapy.Request(source.prefix_query(prefix, crawl=crawl, page=page),
                                  callback=self.parse_crawl_page, errback=self.index_failed, dont_filter=True,
@@ -246,12 +287,15 @@ class ArchiveDiscovery:
         source: ArchiveSource = self.plan.archive
         capture, rest = captures[0], captures[1:]
         meta = {ARTICLE_ID: article_id, CAPTURE_KEY: {"capture": capture, "rest": rest, "source": source},
-                **ARCHIVE_API}
+                "dont_obey_robotstxt": True}
         if fate is not None:
             meta["newscrawl_fate"] = fate  # a fallback: the duplicate filter decided already
+        # An archive's own redirect (to another capture, another article, the live site)
+        # is not followed: the capture is taken as the index gave it, or the next one.
+        meta["dont_redirect"] = True
         headers = {"Range": source.capture_range(capture)} if source.kind == "commoncrawl" else {}
         if redirect:
-            meta.update(dont_redirect=True, handle_httpstatus_all=True)
+            meta.update(handle_httpstatus_all=True)
             return scrapy.Request(source.capture_url(capture), headers=headers, meta=meta, priority=10,
                                   callback=self.parse_redirect_capture, errback=self.capture_failed,
                                   dont_filter=fate is not None)

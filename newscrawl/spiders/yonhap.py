@@ -211,13 +211,18 @@ def plan_from_arguments(settings, since=None, until=None, sections=None, urls=No
             raise ValueError(f"urls_file {urls_file!r} holds no URL")
 
     source = None
-    if archive not in (None, ""):
-        if has_credentials(str(archive)):
-            raise ValueError(f"refused: archive {redacted(str(archive))} carries credentials")
-        source = parse_archive(str(archive), settings.get("NEWSCRAWL_WAYBACK_URL"),
-                               settings.get("NEWSCRAWL_COMMONCRAWL_INDEX_URL"),
-                               settings.get("NEWSCRAWL_COMMONCRAWL_DATA_URL"),
-                               settings.get("NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL"))
+    if archive is not None:
+        if not str(archive).strip():  # an unset shell variable must not start a live crawl
+            raise ValueError("archive is empty: name wayback, commoncrawl, commoncrawl:CRAWL,... or a pywb collection URL")
+        endpoints = {name: settings.get(name) for name in ("NEWSCRAWL_WAYBACK_URL", "NEWSCRAWL_COMMONCRAWL_INDEX_URL",
+                                                           "NEWSCRAWL_COMMONCRAWL_DATA_URL",
+                                                           "NEWSCRAWL_COMMONCRAWL_COLLECTIONS_URL")}
+        for name, value in {"archive": str(archive), **endpoints}.items():
+            if has_credentials(str(value or "")):
+                raise ValueError(f"refused: {name} {redacted(str(value))} carries credentials")
+        source = parse_archive(str(archive).strip(), *endpoints.values())
+        if since_day and since_day.year < 1996:
+            raise ValueError(f"since ({since_day}) is before any web archive (1996)")
         if since_day is None and not explicit:
             raise ValueError("an archive crawl needs since=YYYY-MM-DD (and until, default today), or urls/urls_file")
         if discover or sections:
@@ -619,8 +624,15 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
             return
         article = reading.article
         if capture is not None:
-            self.capture_done(article.article_id)
-            self.capture_done(response.meta.get(ARTICLE_ID, article.article_id))
+            wanted = response.meta.get(ARTICLE_ID)
+            if article.article_id != wanted:  # the archive served another article's page
+                self._inc("archive/bad_record/other_article")
+                logger.warning("the capture of %s holds %s, passed over: %s", wanted, article.article_id or "no id",
+                               capture["capture"].url)
+                if request := self.next_capture(response.request, "another article", content=True):
+                    yield request
+                return
+            self.capture_done(wanted)
             article.fetched_from, article.captured_at = capture["source"].name, capture["capture"].captured_at
             if self.refetch and not self._later_than_stored(article):
                 self._inc("archive/articles/not_newer")

@@ -280,15 +280,19 @@ def capture_at(path: str, offset: int, length: int) -> Capture:
     return capture_of_bytes(data, f"{name}@{offset}", offset, length)
 
 
-def capture_of_bytes(data: bytes, label: str, offset: int = 0, length: int | None = None) -> Capture:
+def capture_of_bytes(data: bytes, label: str, offset: int = 0, length: int | None = None,
+                     max_block: int = MAX_CAPTURE_BYTES) -> Capture:
     """The response record that `data` holds (one record, gzipped or not), labelled
-    `label` as its path. ValueError, one line, for a cut or damaged record or one that
-    is no HTTP response."""
+    `label` as its path. ValueError, one line, for a cut or damaged record, one that is
+    no HTTP response, or one whose block decompresses to more than `max_block` bytes (a
+    gzip bomb is never inflated whole)."""
     complaints = io.StringIO()
     try:
         with contextlib.redirect_stderr(complaints):
             for record in ArchiveIterator(io.BytesIO(data), no_record_parse=True, check_digests=False):
-                block = record.raw_stream.read()
+                block = record.raw_stream.read(max_block + 1)
+                if len(block) > max_block:
+                    raise ValueError(f"the record holds more than {max_block} bytes")
                 if record.length is not None and len(block) < record.length:
                     raise ValueError(f"the record is cut off: {len(block)} of its {record.length} bytes")
                 parsed = parse_http_block(block) if record.rec_type == "response" else None
@@ -303,13 +307,16 @@ def capture_of_bytes(data: bytes, label: str, offset: int = 0, length: int | Non
     raise ValueError("no HTTP response record there")
 
 
-def one_gzip_member(data: bytes) -> str | None:
+def one_gzip_member(data: bytes, max_size: int = MAX_CAPTURE_BYTES) -> str | None:
     """Why `data` is not exactly one whole gzip member (a Common Crawl record as a
-    byte range gives it), or None when it is."""
+    byte range gives it) of at most `max_size` bytes decompressed, or None when it is."""
     decompressor = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    inflated = 0
     try:
         while data:
-            decompressor.decompress(data, 1 << 20)
+            inflated += len(decompressor.decompress(data, 1 << 20))
+            if inflated > max_size:
+                return f"more than {max_size} bytes once decompressed"
             data = decompressor.unconsumed_tail
     except zlib.error as error:
         return f"not gzip ({error})"
