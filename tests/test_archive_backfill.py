@@ -286,6 +286,7 @@ def test_indexes_that_never_end_are_stopped(site, tmp_path):
 def test_an_unreachable_archive_and_bad_arguments(site, tmp_path):
     status, log = crawl(site, tmp_path, "-a", "archive=http://127.0.0.1:9/yna", *WINDOW, "-s", "RETRY_TIMES=0")
     assert status == 3 and "Traceback" not in log and "the archive's index could not be read, skipped" in log
+    assert "crawl failed: the archive http://127.0.0.1:9/yna could not be reached" in log
     for arguments, said in [(["-a", "archive=ftp://x/y", *WINDOW], "archive takes wayback"),
                             (["-a", "archive=wayback"], "needs since"),
                             (["-a", "archive=wayback", *WINDOW, "-a", "discover=rss"], "drop discover"),

@@ -103,8 +103,11 @@ class Command(ScrapyCrawlCommand):
             names = ", ".join(check["name"] for check in report.failed_checks)
             self._summary(exporter, f"unhealthy: failed checks {names}")
             if why := unreachable(self._crawler.stats.get_stats()):
+                # An archive crawl asks the archive, never the site: name what was asked.
+                archive = getattr(getattr(self._crawler.spider, "plan", None), "archive", None)
+                target = f"the archive {archive.name}" if archive else self.settings.get("YONHAP_BASE_URL")
                 logger.error("crawl failed: %s could not be reached (%s); nothing was fetched; failed checks %s; "
-                             "report: %s", self.settings.get("YONHAP_BASE_URL"), why, names, report.path)
+                             "report: %s", target, why, names, report.path)
             else:
                 logger.error("crawl unhealthy: failed checks %s; report: %s", names, report.path)
             self.exitcode = UNHEALTHY
