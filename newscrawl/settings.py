@@ -30,12 +30,13 @@ NEWSCRAWL_CSV_FORMULA_GUARD = True
 # Incremental crawls (newscrawl.components.incremental, docs/running.md): which articles were
 # exported, so a scheduled run fetches only what is new.
 NEWSCRAWL_STATE_ENABLED = True
-NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH") or default_state_path(NEWSCRAWL_DATA_DIR)
+# Empty: <NEWSCRAWL_DATA_DIR>/state/newscrawl.sqlite3, of the crawl's data dir (-s moves both).
+NEWSCRAWL_STATE_PATH = os.environ.get("NEWSCRAWL_STATE_PATH", "")
 # A postgresql:// URL here (or in the environment) puts the store on a PostgreSQL server
 # instead of the SQLite file above (newscrawl.state.postgres).
 NEWSCRAWL_STATE_URL = os.environ.get("NEWSCRAWL_STATE_URL", "")
 # Where the store is, as the reading commands (export, page, report) find it by default.
-NEWSCRAWL_STATE = NEWSCRAWL_STATE_URL or NEWSCRAWL_STATE_PATH
+NEWSCRAWL_STATE = NEWSCRAWL_STATE_URL or NEWSCRAWL_STATE_PATH or default_state_path(NEWSCRAWL_DATA_DIR)
 NEWSCRAWL_STATE_BATCH_SIZE = 100  # exported items per state commit (and one at the end)
 # Crawls sharing a store claim each article before fetching it. A run is alive while
 # it holds its lock (a flock; on PostgreSQL also its session's advisory lock): a killed
@@ -212,8 +213,10 @@ FEED_EXPORTERS = {"csv": "newscrawl.components.exporters.ArticleCsvItemExporter"
 # One JSON Lines file per run under the data directory, named with the start time
 # and the scrapyd job id ("local" outside scrapyd); `-o`/`-O` replaces this.
 FEED_URI_PARAMS = "newscrawl.feeds.files.feed_uri_params"
+# Under the crawl's data dir (%(data_dir)s: NEWSCRAWL_DATA_DIR as the crawl has it, so
+# `-s NEWSCRAWL_DATA_DIR=X` moves the feeds with the store and the archive).
 FEEDS = {
-    os.path.join(NEWSCRAWL_DATA_DIR, "feeds", "%(name)s-%(time)s-%(job)s.jsonl"): {"format": "jsonlines"},
+    "%(data_dir)s/feeds/%(name)s-%(time)s-%(job)s.jsonl": {"format": "jsonlines"},
 }
 
 LOG_LEVEL = "INFO"

@@ -400,3 +400,15 @@ def test_a_postgres_store_lost_mid_run_stops_the_crawl_cleanly_and_loses_nothing
         server.stop()
     rows = [row["article_id"] for row in feed_rows(tmp_path / "out")]
     assert len(rows) == len(set(rows)) == 100  # what the lost run wrote counted once, the rest fetched
+
+
+def test_the_state_store_lives_under_the_data_dir_a_crawl_is_given(tmp_path):
+    server = start_mirror()
+    try:
+        status, log = run_crawl(server.base_url, "-a", "discover=rss", "-s", f"NEWSCRAWL_DATA_DIR={tmp_path / 'node'}",
+                                cwd=tmp_path)
+    finally:
+        server.stop()
+    assert status == 0, log[-2000:]
+    assert (tmp_path / "node" / "state" / "newscrawl.sqlite3").is_file()  # beside its feeds and archive
+    assert not (tmp_path / "data").exists()

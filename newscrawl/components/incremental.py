@@ -49,7 +49,7 @@ from newscrawl.feeds.durable import WholeRowFile
 from newscrawl.feeds.files import local_path
 from newscrawl.feeds.records import FEED_FORMATS, read_feed
 from newscrawl.items import INT_FIELDS, LIST_FIELDS, Article, article_record, is_article_record
-from newscrawl.state import FeedFile, StateStore, StateStoreError, default_node
+from newscrawl.state import FeedFile, StateStore, StateStoreError, default_node, default_state_path
 from newscrawl.state.locks import run_lock_dir
 from newscrawl.warc.reader import article_locations
 from newscrawl.warc.writer import seal_open_file
@@ -58,10 +58,12 @@ logger = logging.getLogger(__name__)
 
 
 def state_path(settings) -> str | None:
-    """The state store's path, or None when incremental state is off."""
+    """The state store's path, or None when incremental state is off. Unless named, the
+    store is under the crawl's data dir (so `-s NEWSCRAWL_DATA_DIR=X` moves it too)."""
     if not settings.getbool("NEWSCRAWL_STATE_ENABLED"):
         return None
-    return settings.get("NEWSCRAWL_STATE_URL") or settings.get("NEWSCRAWL_STATE_PATH") or None
+    return (settings.get("NEWSCRAWL_STATE_URL") or settings.get("NEWSCRAWL_STATE_PATH")
+            or default_state_path(settings.get("NEWSCRAWL_DATA_DIR") or "data"))
 
 
 def check_state_store(settings) -> None:

@@ -26,6 +26,7 @@ def job_id(spider) -> str:
 
 def feed_uri_params(params: dict, spider) -> dict:
     params["job"] = job_id(spider)
+    params["data_dir"] = str(spider.crawler.settings.get("NEWSCRAWL_DATA_DIR") or "data").rstrip("/")
     return params
 
 

@@ -56,6 +56,7 @@ from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch
 from newscrawl.processing import read_page
 from newscrawl.components.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, listed_day
+from newscrawl.state import default_state_path
 from newscrawl.text.times import as_kst
 
 logger = logging.getLogger(__name__)
@@ -268,7 +269,7 @@ def _crawl_paths(settings) -> list[str]:
     """The local paths a crawl writes into: data dir, store, archive, JOBDIR, feeds."""
     paths = [settings.get(name) for name in ("NEWSCRAWL_DATA_DIR", "NEWSCRAWL_WARC_DIR", "JOBDIR")]
     if not settings.get("NEWSCRAWL_STATE_URL"):
-        paths.append(settings.get("NEWSCRAWL_STATE_PATH"))
+        paths.append(settings.get("NEWSCRAWL_STATE_PATH") or default_state_path(settings.get("NEWSCRAWL_DATA_DIR") or "data"))
     paths += [str(path) for uri in settings.getdict("FEEDS") if (path := local_path(str(uri))) is not None]
     return [str(path) for path in paths if path]
 
