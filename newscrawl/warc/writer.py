@@ -30,7 +30,7 @@ import zlib
 from datetime import datetime, timezone
 from http import HTTPStatus
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -133,13 +133,29 @@ class ArchiveWriter:
                        protocol: str = "HTTP/1.1") -> Location:
         """Write one HTTP exchange as a request + response record pair; returns where the
         response record is. `body` is the response body as received (content-encoded)."""
+        return self._guarded(lambda: self._write_pair(url, method, request_headers, status, response_headers, body,
+                                                      ip_address, protocol))
+
+    def write_capture(self, url: str, status: int, response_headers: Iterable[tuple[str, str]], body: bytes,
+                      captured: str, source_uri: str, archive: str) -> Location:
+        """Write a page another archive captured, as one response record under its
+        original URI, dated when it was captured (`captured`: a WARC-Date,
+        2019-01-05T03:04:05Z), naming where it came from: WARC-Source-URI (the replay
+        URL or the archive's WARC file and range) and WARC-Source-Archive (wayback,
+        commoncrawl or the collection URL). No request record: we never sent one."""
+        return self._guarded(lambda: self._write_capture(url, status, response_headers, body, captured, source_uri,
+                                                         archive))
+
+    def _guarded(self, write: Callable[[], Location]) -> Location:
+        """Run one write into the current file (opened first when none is): a failed
+        write cuts the file back and breaks the writer (ArchiveUnwritable); a full file
+        is closed so the next write opens the next one."""
         if self.broken:
             raise ArchiveUnwritable(self.broken)
         try:
             if self._writer is None:
                 self._open()
-            location = self._write_pair(url, method, request_headers, status, response_headers, body, ip_address,
-                                        protocol)
+            location = write()
         except ArchiveUnwritable:
             raise
         except OSError as error:
@@ -149,36 +165,16 @@ class ArchiveWriter:
             self.close()
         return location
 
-    def write_capture(self, url: str, status: int, response_headers: Iterable[tuple[str, str]], body: bytes,
-                      captured: str, source_uri: str, archive: str) -> Location:
-        """Write a page another archive captured, as one response record under its
-        original URI, dated when it was captured (`captured`: a WARC-Date,
-        2019-01-05T03:04:05Z), naming where it came from: WARC-Source-URI (the replay
-        URL or the archive's WARC file and range) and WARC-Source-Archive (wayback,
-        commoncrawl or the collection URL). No request record: we never sent one."""
-        if self.broken:
-            raise ArchiveUnwritable(self.broken)
-        try:
-            if self._writer is None:
-                self._open()
-            kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_RESPONSE_HEADERS]
-            record = self._writer.create_warc_record(
-                url, "response", payload=io.BytesIO(body), length=len(body),
-                warc_headers_dict={"WARC-Date": captured, "WARC-Source-URI": source_uri,
-                                   "WARC-Source-Archive": archive},
-                http_headers=StatusAndHeaders(status_line(status), kept, protocol="HTTP/1.1"))
-            start = self._size
-            self._write(record)
-            self._whole = self._size
-            location = Location(str(self.path), start, self._size - start)
-        except ArchiveUnwritable:
-            raise
-        except OSError as error:
-            self._give_up(error)
-            raise ArchiveUnwritable(self.broken) from error
-        if self._size >= self.max_size:
-            self.close()
-        return location
+    def _write_capture(self, url, status, response_headers, body, captured, source_uri, archive) -> Location:
+        kept = [(k, v) for k, v in response_headers if k.lower() not in _DROPPED_RESPONSE_HEADERS]
+        record = self._writer.create_warc_record(
+            url, "response", payload=io.BytesIO(body), length=len(body),
+            warc_headers_dict={"WARC-Date": captured, "WARC-Source-URI": source_uri, "WARC-Source-Archive": archive},
+            http_headers=StatusAndHeaders(status_line(status), kept, protocol="HTTP/1.1"))
+        start = self._size
+        self._write(record)
+        self._whole = self._size
+        return Location(str(self.path), start, self._size - start)
 
     def _write_pair(self, url, method, request_headers, status, response_headers, body, ip_address,
                     protocol) -> Location:
