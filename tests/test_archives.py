@@ -218,3 +218,14 @@ def test_a_gzip_bomb_is_not_inflated_whole():
     assert "more than 1000000 bytes once decompressed" in one_gzip_member(bomb, 1_000_000)
     with pytest.raises(ValueError, match="more than 100000 bytes"):
         capture_of_bytes(bomb, "x", max_block=100_000)
+
+
+@pytest.mark.parametrize("since, until, prefix", [
+    (date(2019, 1, 5), date(2019, 1, 5), "AEN2019010"),  # with the lead days, 2019-01-02 to 05
+    (date(2019, 3, 10), date(2019, 12, 31), "AEN2019"),
+    (date(2019, 1, 2), date(2021, 6, 30), "AEN20"),
+])
+def test_window_prefix(since, until, prefix):
+    from newscrawl.archives.cdx import window_prefix
+
+    assert window_prefix(since, until, 3) == prefix

@@ -11,6 +11,7 @@ archive that returns an HTML error page with status 200, a JSON null, a cut line
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -220,3 +221,11 @@ def day_prefixes(since: date, until: date, lead_days: int) -> list[str]:
     carry an earlier one."""
     first = since - timedelta(days=lead_days)
     return [f"AEN{first + timedelta(days=offset):%Y%m%d}" for offset in range((until - first).days + 1)]
+
+
+def window_prefix(since: date, until: date, lead_days: int) -> str:
+    """The id prefix every day of the window shares (a window within 2019: AEN2019), for
+    an index read once (Common Crawl's): the common start of its first and last days'."""
+    days = day_prefixes(since, until, lead_days)
+    return os.path.commonprefix([days[0], days[-1]])
+

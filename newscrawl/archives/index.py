@@ -13,7 +13,7 @@ from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
 from newscrawl.archives.cdx import (Capture, CdxError, day_prefixes, parse_cdx_json_lines, parse_collections,
-                                    parse_page_count, parse_wayback_json)
+                                    parse_page_count, parse_wayback_json, window_prefix)
 from newscrawl.archives.sources import ARCHIVED_HOSTS, ArchiveSource
 
 MAX_ANSWER = 64 * 1024 * 1024
@@ -124,11 +124,7 @@ class IndexReader:
         once per crawl (Common Crawl)."""
         if self.source.kind == "commoncrawl":
             crawls = self.source.crawls or self.crawls()
-            prefixes = day_prefixes(since, until, lead_days)
-            common = prefixes[0]
-            for prefix in prefixes[1:]:
-                while not prefix.startswith(common):
-                    common = common[:-1]
+            common = window_prefix(since, until, lead_days)
             for crawl in crawls:
                 for host in ARCHIVED_HOSTS:
                     query = f"{host}/view/{common}"

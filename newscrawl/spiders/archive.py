@@ -26,8 +26,8 @@ from datetime import date, datetime
 import scrapy
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from newscrawl.archives.cdx import (ArticleCaptures, Capture, CdxError, by_article, day_prefixes, parse_cdx_json_lines,
-                                    parse_collections, parse_page_count, parse_wayback_json)
+from newscrawl.archives.cdx import (Capture, CdxError, by_article, day_prefixes, parse_cdx_json_lines,
+                                    parse_collections, parse_page_count, parse_wayback_json, window_prefix)
 from newscrawl.archives.sources import ARCHIVED_HOSTS, ArchiveSource
 from newscrawl.components.dupefilter import ARTICLE_ID
 from newscrawl.components.replay import CAPTURE_KEY
@@ -122,12 +122,7 @@ class ArchiveDiscovery:
     def _cc_prefix(self, host: str) -> str:
         """The /view/ prefix a crawl's index is read with: narrowed to the window's
         common id prefix (a window within 2019 reads en.yna.co.kr/view/AEN2019)."""
-        until = self._last_day()
-        days = day_prefixes(self.plan.since, until, self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS"))
-        common = days[0]
-        for day in days[1:]:
-            while not day.startswith(common):
-                common = common[:-1]
+        common = window_prefix(self.plan.since, self._last_day(), self.settings.getint("NEWSCRAWL_ARCHIVE_LEAD_DAYS"))
         return f"{host}/view/{common}"
 
     def _captures(self, response) -> list[Capture] | None:
