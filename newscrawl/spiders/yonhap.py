@@ -52,7 +52,7 @@ from newscrawl.components.engine import engine_closing
 from newscrawl.feeds.files import local_path
 from newscrawl.guards import control_port_problems, moved_component_problems, non_utf8_paths, special_address
 from newscrawl.secrets import has_credentials, redacted
-from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site, parse_article_id
+from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site
 from newscrawl.processing import read_page
 from newscrawl.components.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, listed_day
