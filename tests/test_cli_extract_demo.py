@@ -32,14 +32,17 @@ def test_extract_bad_inputs():
 
 
 def test_demo_is_a_sandbox_that_ends_with_next_commands_that_work_as_printed(tmp_path):
-    result = newscrawl("demo", "--pages", FIXTURES / "pages", cwd=tmp_path)
+    # As the demo's defaults: the real pages and the revision chains made from them.
+    pages = ("--pages", FIXTURES / "pages", "--pages", FIXTURES / "revisions")
+    result = newscrawl("demo", *pages, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     sandbox = tmp_path / "data" / "demo"
     with (sandbox / "articles.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert sorted(r["article_id"] for r in rows) == sorted(p.stem for p in (FIXTURES / "pages").glob("*.html"))
+    assert sorted(r["article_id"] for r in rows) == sorted(
+        p.stem for directory in ("pages", "revisions") for p in (FIXTURES / directory).glob("*.html"))
     lines = result.stderr.splitlines()
-    assert ("newscrawl demo: wrote data/demo/articles.csv: 11 rows, 11 stories; healthy; "
+    assert ("newscrawl demo: wrote data/demo/articles.csv: 19 rows, 12 stories; healthy; "
             "report data/demo/articles.report.json") in lines
     made = {p.name for p in sandbox.iterdir()}
     assert {"articles.csv", "articles.report.json", "state", "warc", "report.html"} <= made
@@ -47,14 +50,17 @@ def test_demo_is_a_sandbox_that_ends_with_next_commands_that_work_as_printed(tmp
     commands = lines[lines.index(next(l for l in lines if l.endswith("Try next:"))) + 1:]
     names = [line.split()[1] for line in commands]
     assert all(line.startswith("newscrawl ") for line in commands)
-    assert {"page", "export", "report", "reextract", "mirror"} <= set(names)
+    assert {"page", "diff", "export", "report", "reextract", "mirror"} <= set(names)
     for line in commands:
         if line.split()[1] == "mirror":
             continue  # serves until Ctrl-C
         ran = newscrawl(*line.split()[1:], cwd=tmp_path)
         assert ran.returncode == 0, (line, ran.stderr)
-    again = newscrawl("demo", "--pages", FIXTURES / "pages", cwd=tmp_path)  # made afresh: the same 11 rows
-    assert again.returncode == 0 and "11 rows, 11 stories; healthy" in again.stderr
+        if line.split()[1] == "diff":  # the most revised story, with what each version changed
+            assert "3 versions held: 00, 51 (LEAD), 52 (2nd LD)" in ran.stdout and "[-" in ran.stdout
+    assert (sandbox / "changes.csv").read_text().count("\n") == 1 + 6
+    again = newscrawl("demo", *pages, cwd=tmp_path)  # made afresh: the same rows
+    assert again.returncode == 0 and "19 rows, 12 stories; healthy" in again.stderr
 
 
 def test_demo_refuses_a_feed_a_crawl_cannot_write_and_a_folder_it_did_not_make(tmp_path):

@@ -15,6 +15,7 @@ import pytest
 from conftest import clean_env
 from newscrawl.analysis.aggregates import age_text, build, empty_stretches, frame, gaps, period_label, period_unit, window
 from newscrawl.analysis.sample import sample_records, sample_runs
+from newscrawl.revisions.chains import change_rows
 from newscrawl.state import StateStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -186,7 +187,7 @@ CHART_STATE = """els => els.map(e => ({
     marks: e.querySelectorAll('.point, .bars path, .scatterlayer path, .hm image').length,
     xticks: [...e.querySelectorAll('.xtick text')].map(t => t.textContent),
     yticks: [...e.querySelectorAll('.ytick text')].map(t => t.textContent),
-    data: e.data.map(trace => ({type: trace.type, x: trace.x, y: trace.y, z: trace.z,
+    data: e.data.map(trace => ({type: trace.type, name: trace.name, x: trace.x, y: trace.y, z: trace.z,
                                 connectgaps: trace.connectgaps}))}))"""
 
 
@@ -223,6 +224,7 @@ def open_in_chromium(path, screenshot=None):
 
 
 COUNT_AXES = {"coverage_sections": "yticks", "versions": "yticks", "revision_time": "yticks", "runs": "yticks",
+              "changes_by_action": "yticks",
               "keywords": "xticks", "sections": "xticks"}
 
 
@@ -258,8 +260,16 @@ def test_the_report_renders_offline_in_a_real_browser(store_with_a_year, tmp_pat
            (len({r["story_id"] for r in records}), len(records))
     days = sorted(r["published_at"][:10] for r in records)  # the sample's times are all +09:00
     assert (metrics["first_day"], metrics["last_day"]) == (days[0], days[-1])
-    assert {"coverage", "coverage_sections", "versions", "revision_time", "field_health", "layouts", "runs",
-            "keywords", "sections"} <= set(charts)
+    assert {"coverage", "coverage_sections", "versions", "revision_time", "changes_by_action", "field_health",
+            "layouts", "runs", "keywords", "sections"} <= set(charts)
+    # What changed: every change between consecutive versions, by the note's actions.
+    changes = list(change_rows(sorted(records, key=lambda r: (r["story_id"], r["revision"]))))
+    assert int(metrics["changes"].replace(",", "")) == len(changes) > 5000
+    checkable = [c["note_agrees"] for c in changes if c["note_agrees"] is not None]
+    assert metrics["note_agree_share"] == f"{sum(checkable) / len(checkable):.0%}"
+    by_action = {trace["name"]: sum(trace["y"]) for trace in charts["changes_by_action"]["data"]}
+    assert by_action["RECASTS"] == sum("RECASTS" in c["note_actions"] for c in changes) > 1000
+    assert by_action["(no note)"] == sum(not c["note"] for c in changes) > 0
     first_days = pd.Series({r["story_id"]: r["published_at"][:10] for r in reversed(records)}).value_counts()
     span = pd.date_range(days[0], days[-1]).strftime("%Y-%m-%d")
     assert_charts_read_well(charts, first_days.reindex(span, fill_value=0).tolist())

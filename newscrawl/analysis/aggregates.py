@@ -45,6 +45,7 @@ class Report:
     top_keywords: pd.Series = field(default_factory=pd.Series)
     top_sections: pd.Series = field(default_factory=pd.Series)
     runs: pd.DataFrame = field(default_factory=pd.DataFrame)  # one row per crawl run
+    changes: "ChangeSummary | None" = None  # what the revisions of the period changed
 
     @property
     def empty(self) -> bool:
@@ -121,10 +122,11 @@ def _present(series: pd.Series) -> pd.Series:
 
 
 def build(rows: pd.DataFrame, runs: list[dict], now: datetime, since: date | None = None,
-          until: date | None = None) -> Report:
+          until: date | None = None, changes: pd.DataFrame | None = None) -> Report:
     """Every aggregate of the report. `runs`: run reports (dicts as RunReport writes them).
     The period runs from `since` (else the first day with rows) to `until` (else the last
-    day with rows; never past today), and every day of it counts, the empty ones as 0."""
+    day with rows; never past today), and every day of it counts, the empty ones as 0.
+    `changes`: change rows (changes_frame), for the section on what revisions changed."""
     run_frame = runs_table(runs)
     successful = run_frame[run_frame["healthy"] == True] if not run_frame.empty else run_frame  # noqa: E712
     metrics: dict[str, object] = {
@@ -187,6 +189,7 @@ def build(rows: pd.DataFrame, runs: list[dict], now: datetime, since: date | Non
         top_keywords=keywords.value_counts().head(TOP),
         top_sections=first["section"].value_counts().head(TOP),
         runs=run_frame,
+        changes=what_changed(changes, unit, periods, days[0], days[-1]) if changes is not None else None,
     )
 
 
@@ -250,3 +253,69 @@ def archive_coverage(archive: str, days) -> ArchiveCoverage:
     totals = {name: int(table[name].sum()) for name in ("held", "archived", "missing", "only_held")}
     return ArchiveCoverage(archive, unit, by_period, worst[["day", "held", "archived", "missing"]], totals)
 
+
+
+# What the revisions changed: their kinds are the editor's notes' actions.
+NO_NOTE = "(no note)"
+MOST_REVISED = 10
+
+
+def revision_label(version: int) -> str:
+    """51 -> "(LEAD)", 52 -> "(2nd LD)", 53 -> "(3rd LD)", 54 -> "(4th LD)"; 55 and later together."""
+    return {51: "(LEAD)", 52: "(2nd LD)", 53: "(3rd LD)", 54: "(4th LD)"}.get(version, "(5th LD) or later")
+
+
+@dataclass
+class ChangeSummary:
+    """Aggregates of the period's changes between consecutive versions."""
+
+    totals: dict[str, object]  # changes, notes, checkable, agreeing, agree_share (None: nothing checkable)
+    by_period_action: pd.DataFrame  # period x action -> changes whose note names it
+    minutes_to_revision: pd.DataFrame  # revision label -> changes, median_minutes
+    most_revised: pd.DataFrame  # story_id, headline, versions, changes, added, changed, removed, headlines,
+    #                             photos, agreeing, checkable, last
+
+
+def changes_frame(rows) -> pd.DataFrame:
+    """Change rows (newscrawl.revisions.chains.change_row) as a frame, times as KST."""
+    columns = ["story_id", "to_version", "published_at", "minutes", "headline", "headline_changed", "added", "removed",
+               "changed", "photos_added", "photos_removed", "note_actions", "note_agrees"]
+    frame_ = pd.DataFrame.from_records(([row.get(k) for k in columns] for row in rows), columns=columns)
+    frame_["published_at"] = pd.to_datetime(frame_["published_at"], utc=True, errors="coerce",
+                                            format="ISO8601").dt.tz_convert(KST)
+    frame_ = frame_.dropna(subset=["published_at"])
+    frame_["day"] = frame_["published_at"].dt.date
+    return frame_
+
+
+def what_changed(changes: pd.DataFrame, unit: str, periods: pd.Index, first_day: date, last_day: date) -> ChangeSummary:
+    """The period's changes (a change counts on the day its newer version was published):
+    per period by kind of action, the median minutes to each revision, how often the
+    diff agrees with the note, and the most revised stories."""
+    changes = changes[(changes["day"] >= first_day) & (changes["day"] <= last_day)]
+    agrees = changes["note_agrees"]
+    checkable = int(agrees.isin([True, False]).sum())
+    agreeing = int((agrees == True).sum())  # noqa: E712 - True, not truthy: None is "nothing to check"
+    totals = {"changes": int(len(changes)), "notes": int((changes["note_actions"].fillna("") != "").sum()),
+              "checkable": checkable, "agreeing": agreeing,
+              "agree_share": round(agreeing / checkable, 4) if checkable else None}
+    actions = changes["note_actions"].fillna("").map(lambda text: text.split() or [NO_NOTE])
+    exploded = pd.DataFrame({"period": changes["day"].map(lambda day: period_label(day, unit)), "action": actions}
+                            ).explode("action")
+    by_period_action = (pd.crosstab(exploded["period"], exploded["action"]).reindex(periods, fill_value=0).astype(int)
+                        if len(exploded) else pd.DataFrame(index=periods))
+    order = by_period_action.sum().sort_values(ascending=False).index
+    by_period_action = by_period_action[order]
+    to_revision = (changes.assign(step=changes["to_version"].clip(upper=55)).groupby("step")["minutes"]
+                   .agg(changes="size", median_minutes="median").sort_index())
+    to_revision.index = [revision_label(int(step)) for step in to_revision.index]
+    per_story = changes.assign(photos=changes["photos_added"] + changes["photos_removed"]).sort_values(
+        "published_at").groupby("story_id")
+    most = per_story.agg(headline=("headline", "last"), changes=("minutes", "size"), added=("added", "sum"),
+                         changed=("changed", "sum"), removed=("removed", "sum"), headlines=("headline_changed", "sum"),
+                         photos=("photos", "sum"), last=("published_at", "max"),
+                         agreeing=("note_agrees", lambda v: int((v == True).sum())),  # noqa: E712
+                         checkable=("note_agrees", lambda v: int(v.isin([True, False]).sum())))
+    most["versions"] = most["changes"] + 1
+    most = most.sort_values(["changes", "last"], ascending=[False, False]).head(MOST_REVISED).reset_index()
+    return ChangeSummary(totals, by_period_action, to_revision, most)

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from newscrawl.analysis.aggregates import HEALTH_FIELDS, ArchiveCoverage, Report, plural
+from newscrawl.analysis.aggregates import HEALTH_FIELDS, ArchiveCoverage, ChangeSummary, Report, age_text, plural
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1.5rem;color:#1d2733}
@@ -155,6 +155,9 @@ def render(report: Report, title: str, source: str, generated: datetime,
                            .update_layout(xaxis=dict(type="category", title="from the first to the last version"),
                                           yaxis=count_axis("revised stories", float(spans.max()))), "revision_time"))
 
+    if report.changes is not None:
+        parts += _changes_section(report.changes, unit, per, chart)
+
     health, layouts = report.field_health, report.layout_share
     points = [str(p) for p in health.index]
     mode = "lines+markers" if len(points) <= 120 else "lines"
@@ -187,6 +190,52 @@ def render(report: Report, title: str, source: str, generated: datetime,
                     .update_layout(title="top sections", xaxis=count_axis("stories", float(top_sections.max()))),
                     "sections")]
     return _page(title, "\n".join(parts))
+
+
+def _changes_section(summary: ChangeSummary, unit: str, per: str, chart) -> list[str]:
+    """What the revisions changed: by kind of action (the editor's notes), how long each
+    revision took, how often the note is borne out by the diff, the most revised stories."""
+    totals = summary.totals
+    parts = ["<h2>What changed</h2>"]
+    if not totals["changes"]:
+        return parts + ['<p data-metric="changes">No two consecutive versions of a story in this period: no '
+                        "change to show.</p>"]
+    share = totals["agree_share"]
+    parts.append(
+        f'<p><b data-metric="changes">{totals["changes"]:,}</b> changes between consecutive versions, '
+        f'{totals["notes"]:,} of them with an editor\'s note. Of the {plural(totals["checkable"], "note")} that name '
+        "something a diff can check (paragraphs, headline, photo), the diff agrees with "
+        f'<b data-metric="note_agree_share">{"–" if share is None else f"{share:.0%}"}</b>. '
+        "<code>newscrawl diff ID</code> shows one story's changes word by word.</p>")
+    actions = summary.by_period_action
+    periods = [str(p) for p in actions.index]
+    figure = go.Figure([go.Bar(x=periods, y=actions[a].tolist(), name=str(a)) for a in actions.columns])
+    figure.update_layout(barmode="stack", xaxis=dict(type="category", title=unit),
+                         yaxis=count_axis(f"revisions {per}, by the note's actions",
+                                          float(actions.sum(axis=1).max()) if len(actions.columns) else 1.0))
+    parts += [f"<h3>Revisions {per}, by kind (a note naming two actions counts in both)</h3>",
+              chart(figure, "changes_by_action")]
+    timing = summary.minutes_to_revision
+    rows = [[html.escape(str(label)), f"{int(r.changes):,}",
+             "–" if r.median_minutes != r.median_minutes else age_text(float(r.median_minutes) / 60)]
+            for label, r in zip(timing.index, timing.itertuples())]
+    parts += ["<h3>Time to each revision (median, from the version before)</h3>",
+              _table(rows, ["revision", "changes", "median time"])]
+    most = summary.most_revised
+    rows = [[html.escape(str(r.story_id)), html.escape(str(r.headline)), str(int(r.versions)),
+             html.escape(_change_text(r)),
+             "–" if not r.checkable else f"{int(r.agreeing)} of {int(r.checkable)}"] for r in most.itertuples()]
+    parts += ["<h3>The most revised stories</h3>",
+              _table(rows, ["story", "headline (latest)", "versions held", "what changed", "notes borne out"])]
+    return parts
+
+
+def _change_text(row) -> str:
+    said = [f"{plural(int(row.added), 'paragraph')} added" if row.added else "",
+            f"{int(row.changed):,} changed" if row.changed else "", f"{int(row.removed):,} removed" if row.removed else "",
+            "headline recast" + (f" {int(row.headlines)} times" if row.headlines > 1 else "") if row.headlines else "",
+            f"{plural(int(row.photos), 'photo')} in or out" if row.photos else ""]
+    return ", ".join(part for part in said if part) or "no change in text, headline or photos"
 
 
 def _coverage_section(coverage: ArchiveCoverage, chart) -> list[str]:

@@ -6,11 +6,11 @@ import argparse
 import sys
 from typing import Sequence
 
-from newscrawl.cli import (clean, coverage, demo, export, extract, jobs, mirror, page, reextract, report, runs, schedule,
-                           trigger)
+from newscrawl.cli import (clean, coverage, demo, diff, export, extract, jobs, mirror, page, reextract, report, runs,
+                           schedule, trigger)
 from newscrawl.cli.common import PROG
 
-COMMANDS = (clean, extract, export, reextract, page, report, coverage, trigger, schedule, jobs, runs, demo, mirror)
+COMMANDS = (clean, extract, export, reextract, page, diff, report, coverage, trigger, schedule, jobs, runs, demo, mirror)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
 from newscrawl.cli.common import PROG, fail
 
 
+# The real pages, and the revision chains made from them (tests/fixtures/revisions/README.md).
+DEFAULT_PAGES = ("tests/fixtures/pages", "tests/fixtures/revisions")
 DEMO_MARKER = ".newscrawl-demo"  # in a folder the demo made, and may make afresh
 FEED_SUFFIXES = (".csv", ".jsonl", ".json")
 
@@ -35,9 +38,10 @@ def command_demo(args: argparse.Namespace) -> int:
     if output.suffix.lower() not in FEED_SUFFIXES:
         return fail("demo", f"-o {args.output}: a crawl writes .csv, .jsonl or .json feeds (Parquet comes from "
                             "`newscrawl export -o stories.parquet`)", 2)
-    pages = sorted(Path(args.pages).glob("*.html"))
+    directories = args.pages or DEFAULT_PAGES
+    pages = sorted(path for directory in directories for path in Path(directory).glob("*.html"))
     if not pages:
-        return fail("demo", f"no article pages (*.html) in {args.pages}", 2)
+        return fail("demo", f"no article pages (*.html) in {', '.join(map(str, directories))}", 2)
     sandbox = output.parent
     if problem := _sandbox(sandbox):
         return fail("demo", problem, 2)
@@ -68,18 +72,22 @@ def command_demo(args: argparse.Namespace) -> int:
     if report.returncode != 0:
         print(report.stderr.strip(), file=sys.stderr)
     article_id = next(iter(sorted(path.stem for path in pages)))
+    stories = Counter(path.stem[:15] for path in pages)
+    most_revised = max(sorted(stories), key=stories.get)
     print(f"{PROG} demo: made in {sandbox}/: {output.name} (the feed), {output.stem}.report.json (the run report), "
           "state/ (the state store), warc/ (the archive), report.html (the analysts' report; open it in a browser). "
           "Try next:", file=sys.stderr)
-    for line in next_commands(sandbox, state, article_id):
+    for line in next_commands(sandbox, state, article_id, most_revised):
         print(line, file=sys.stderr)
     return status
 
 
-def next_commands(sandbox: Path, state: Path, article_id: str) -> list[str]:
+def next_commands(sandbox: Path, state: Path, article_id: str, story_id: str) -> list[str]:
     """What to try next, one command a line, each working as printed from here."""
     return [f"newscrawl page {article_id} --state {state}",
+            f"newscrawl diff {story_id} --state {state}",
             f"newscrawl export --latest --state {state} -o {sandbox / 'stories.csv'}",
+            f"newscrawl export --changes --state {state} -o {sandbox / 'changes.csv'}",
             f"newscrawl report --state {state} -o {sandbox / 'report.html'}",
             f"newscrawl reextract {sandbox / 'warc'} -o {sandbox / 'rebuilt.csv'}",
             f"newscrawl runs --state {state}",
@@ -116,7 +124,9 @@ def add_parser(commands) -> None:
         "the feed, the state store, the archive, the run report and the analysts' report.html all go into the "
         "feed's folder (data/demo/ by default), made afresh at each run; it ends with commands to try next.",
     )
-    demo.add_argument("--pages", default="tests/fixtures/pages", help="directory of article pages (default: %(default)s)")
+    demo.add_argument("--pages", action="append", metavar="DIR",
+                      help="a directory of article pages; repeat for more (default: " + " and ".join(DEFAULT_PAGES)
+                      + ": the real pages and the revision chains made from them)")
     demo.add_argument("-o", "--output", default="data/demo/articles.csv",
                       help="feed file (.csv, .json, .jsonl; default: %(default)s); its folder is the demo's sandbox")
     demo.set_defaults(handler=command_demo)

@@ -47,10 +47,60 @@ def command_export_new(args: argparse.Namespace) -> int:
     return 0
 
 
+def command_export_changes(args: argparse.Namespace) -> int:
+    """--changes: one row per (story, from, to) version pair, from the store or feed files."""
+    from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_changes
+    from newscrawl.revisions.chains import change_rows
+    from newscrawl.state import StateStore, StateStoreError, redacted
+
+    if args.latest or args.new is not None:
+        return fail("export", "--changes diffs every version: give neither --latest nor --new", 2)
+    if problem := output_problem(args.output, EXPORT_FORMATS):
+        return fail("export", problem, 2)
+    store = None
+    if args.feeds:
+        for name in args.feeds:
+            if not Path(name).is_file():
+                return fail("export", f"{name}: no such feed file")
+        try:
+            bad_lines = []
+            records = sorted(select_records(read_feed_files(args.feeds, bad_lines.append), latest=False),
+                             key=lambda r: (r["article_id"][:15], int(r.get("revision") or 0), r["article_id"]))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            return fail("export", f"{error}; nothing written")
+        for message in bad_lines:
+            print(f"{PROG} export: skipped: {message}", file=sys.stderr)
+        source, available = f"{len(args.feeds)} feed file(s)", len(records)
+    else:
+        from newscrawl.settings import NEWSCRAWL_STATE
+
+        state = args.state or NEWSCRAWL_STATE
+        try:
+            store = StateStore(state, read_only=True)
+        except StateStoreError as error:
+            return fail("export", f"{error}; give feed files instead, or --state PATH")
+        records, available = store.records_by_story(), store.count()
+        source = f"state store {redacted(str(state))}"
+    try:
+        if available == 0:
+            return fail("export", f"no articles in {source}; {args.output} not written")
+        count = write_changes(args.output, change_rows(records), not args.no_formula_guard)
+    except ValueError as error:
+        return fail("export", str(error), 2)
+    finally:
+        if store is not None:
+            store.close()
+    print(f"{PROG} export: {count} changes between consecutive versions, from {source} -> {args.output}",
+          file=sys.stderr)
+    return 0
+
+
 def command_export(args: argparse.Namespace) -> int:
     from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
     from newscrawl.state import StateStore, StateStoreError, redacted
 
+    if args.changes:
+        return command_export_changes(args)
     if args.new is not None:
         return command_export_new(args)
     if problem := output_problem(args.output, EXPORT_FORMATS):
@@ -107,6 +157,9 @@ def add_parser(commands) -> None:
     export.add_argument("--format", default="jsonl", choices=["jsonl", "json", "csv", "parquet"],
                         help="with --new: the files' format (default jsonl)")
     export.add_argument("--latest", action="store_true", help="one row per story_id: its highest revision")
+    export.add_argument("--changes", action="store_true", help="one row per pair of consecutive versions of a story: "
+                        "what changed (paragraphs, words, headline, photos, keywords) and whether the editor's note "
+                        "agrees (docs/fields.md#what-changed-between-versions)")
     export.add_argument("--state", metavar="PATH|URL", help="state store: a file, or a postgresql:// URL (default: $NEWSCRAWL_STATE_URL, else $NEWSCRAWL_STATE_PATH or $NEWSCRAWL_DATA_DIR/state/newscrawl.sqlite3)")
     export.add_argument("--no-formula-guard", action="store_true", help="CSV only: leave cells that start with = + - @ as they are (by default such a "
                            "cell gets a leading apostrophe, so a spreadsheet shows it as text, never runs it)")

@@ -8,14 +8,16 @@ import threading
 from pathlib import Path
 
 from newscrawl.cli.common import PROG, fail
+from newscrawl.cli.demo import DEFAULT_PAGES
 
 
 def command_mirror(args: argparse.Namespace) -> int:
     from newscrawl.mirror import MirrorServer, build_site, load_articles, synthetic_articles
 
-    pages = sorted(Path(args.pages).glob("*.html"))
+    directories = args.pages or DEFAULT_PAGES
+    pages = sorted(path for directory in directories for path in Path(directory).glob("*.html"))
     if not pages:
-        return fail("mirror", f"no article pages (*.html) in {args.pages}", 2)
+        return fail("mirror", f"no article pages (*.html) in {', '.join(map(str, directories))}", 2)
     articles = load_articles(pages)
     if args.articles:
         articles = synthetic_articles(articles, args.articles, seed=1)
@@ -48,7 +50,9 @@ def add_parser(commands) -> None:
     )
     mirror.add_argument("--port", type=int, default=8000, help="port (default: %(default)s; 0: any free one)")
     mirror.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    mirror.add_argument("--pages", default="tests/fixtures/pages", help="directory of article pages (default: %(default)s)")
+    mirror.add_argument("--pages", action="append", metavar="DIR",
+                        help="a directory of article pages; repeat for more (default: " + " and ".join(DEFAULT_PAGES)
+                        + ")")
     mirror.add_argument("--article-delay", type=float, default=0.0, metavar="SECONDS",
                         help="answer each article page this much later (a slow site)")
     mirror.add_argument("--articles", type=int, default=0,

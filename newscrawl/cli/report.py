@@ -56,11 +56,12 @@ def _parquet_records(paths: list[str]) -> list[dict]:
 def command_report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from newscrawl.analysis.aggregates import archive_coverage, build, frame, plural, window
+    from newscrawl.analysis.aggregates import archive_coverage, build, changes_frame, frame, plural, window
     from newscrawl.archives.coverage import from_json
     from newscrawl.analysis.page import render
     from newscrawl.feeds.export import read_feed_files, select_records
     from newscrawl.feeds.records import replacing
+    from newscrawl.revisions.chains import change_rows
     from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, redacted
 
@@ -78,6 +79,8 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             records = select_records([*read_feed_files(text, bad.append), *_parquet_records(parquet)], latest=False)
             rows = frame(records)
+            by_story = sorted(records, key=lambda r: (r["article_id"][:15], int(r.get("revision") or 0), r["article_id"]))
+            changes = changes_frame(change_rows(by_story))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             return fail("report", f"{error}; no report written")
         for message in bad:
@@ -88,12 +91,13 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             with StateStore(state, read_only=True) as store:
                 rows = frame(store.records())
+                changes = changes_frame(change_rows(store.records_by_story()))
         except StateStoreError as error:
             return fail("report", f"{error}; give feed files instead, or --state PATH")
         source = f"state store {redacted(str(state))}"
     rows = window(rows, args.since, args.until)
     now = datetime.now(ZoneInfo("Asia/Seoul"))
-    report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now, args.since, args.until)
+    report = build(rows, run_reports(args.data_dir or NEWSCRAWL_DATA_DIR), now, args.since, args.until, changes)
     if args.since or args.until:
         source += f", {args.since or '…'} to {args.until or '…'} (KST)"
     coverage = None

@@ -14,6 +14,7 @@ from typing import Iterable, Iterator
 
 from newscrawl.items import ARTICLE_FIELDS, INT_FIELDS, LIST_FIELDS, is_article_record
 from newscrawl.feeds.records import FORMAT_BY_SUFFIX, format_for_path, read_feed, replacing, write_records
+from newscrawl.revisions.chains import CHANGE_COLUMNS
 
 EXPORT_FORMATS = {**FORMAT_BY_SUFFIX, ".parquet": "parquet"}
 
@@ -109,3 +110,34 @@ def write_export(path: str | os.PathLike, records: Iterable[dict], neutralize_fo
         return table.num_rows
     with replacing(path) as handle:
         return write_records(handle, records, fmt, ARTICLE_FIELDS, neutralize_formulas)
+
+
+def _changes_table(rows: Iterable[dict]):
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise ValueError("writing .parquet needs pyarrow: pip install 'newscrawl[parquet]'") from None
+    types = dict.fromkeys(CHANGE_COLUMNS, pa.string())
+    types.update({name: pa.int64() for name in ("from_version", "to_version", "added", "removed", "changed",
+                                                "words_added", "words_removed", "photos_added", "photos_removed",
+                                                "keywords_added", "keywords_removed", "note_paragraphs")})
+    types.update(minutes=pa.float64(), headline_changed=pa.bool_(), note_agrees=pa.bool_(),
+                 published_at=pa.timestamp("us", tz="Asia/Seoul"))
+    schema = pa.schema([(name, types[name]) for name in CHANGE_COLUMNS])
+    return pa.Table.from_pylist([{**row, "published_at": _parquet_value("published_at", row["published_at"])}
+                                 for row in rows], schema=schema)
+
+
+def write_changes(path: str | os.PathLike, rows: Iterable[dict], neutralize_formulas: bool = True) -> int:
+    """Write change rows (newscrawl.revisions.chains.change_row) to path, format by
+    suffix (.csv, .jsonl, .json, .parquet), atomically; returns how many."""
+    fmt = export_format(path)
+    if fmt == "parquet":
+        table = _changes_table(rows)
+        import pyarrow.parquet as pq
+
+        with replacing(path, "wb") as handle:
+            pq.write_table(table, handle)
+        return table.num_rows
+    with replacing(path) as handle:
+        return write_records(handle, rows, fmt, CHANGE_COLUMNS, neutralize_formulas)

@@ -264,6 +264,17 @@ class Store:
             record = json.loads(zlib.decompress(blob))
             yield (record, (path, offset, length) if path else None) if with_locations else record
 
+    def versions_of(self, story_id: str) -> list[dict]:
+        """The exported records of one story's versions, lowest revision first."""
+        return [json.loads(zlib.decompress(blob)) for (blob,) in self._execute(
+            "SELECT record FROM articles WHERE story_id = ? ORDER BY revision, article_id", (story_id,))]
+
+    def records_by_story(self) -> Iterator[dict]:
+        """Every exported record, a story's versions together (stories by story_id,
+        versions lowest revision first): to go through stories one at a time."""
+        for (blob,) in self._execute("SELECT record FROM articles ORDER BY story_id, revision, article_id"):
+            yield json.loads(zlib.decompress(blob))
+
     # -- runs: who is alive ------------------------------------------------------------
     def begin_run(self) -> int:
         """A new run of this node, alive for as long as this store object holds its lock:
