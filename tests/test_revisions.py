@@ -82,7 +82,7 @@ ALIGNMENTS = [
     ([A, B, C], [C, A.replace("talks", "close talks"), B], [], [], [(1, 2)]),  # moved and changed
     ([A, B], [A, E], [2], [2], []),  # nothing alike: removed + added
     ([A, B, C], [A, D, B, C, E], [2, 5], [], []),
-    ([A, A, B], [A, B], [], [1], []),  # a repeated paragraph, once removed (the copies are alike)
+    ([A, A, B], [A, B], [], [2], []),  # a repeated paragraph, once removed (the later copy)
 ]
 
 

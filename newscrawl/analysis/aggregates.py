@@ -309,13 +309,13 @@ def what_changed(changes: pd.DataFrame, unit: str, periods: pd.Index, first_day:
     to_revision = (changes.assign(step=changes["to_version"].clip(upper=55)).groupby("step")["minutes"]
                    .agg(changes="size", median_minutes="median").sort_index())
     to_revision.index = [revision_label(int(step)) for step in to_revision.index]
-    per_story = changes.assign(photos=changes["photos_added"] + changes["photos_removed"]).sort_values(
-        "published_at").groupby("story_id")
+    per_story = changes.assign(photos=changes["photos_added"] + changes["photos_removed"],
+                               agreeing=agrees == True, checkable=agrees.isin([True, False])  # noqa: E712
+                               ).sort_values("published_at").groupby("story_id")
     most = per_story.agg(headline=("headline", "last"), changes=("minutes", "size"), added=("added", "sum"),
                          changed=("changed", "sum"), removed=("removed", "sum"), headlines=("headline_changed", "sum"),
-                         photos=("photos", "sum"), last=("published_at", "max"),
-                         agreeing=("note_agrees", lambda v: int((v == True).sum())),  # noqa: E712
-                         checkable=("note_agrees", lambda v: int(v.isin([True, False]).sum())))
+                         photos=("photos", "sum"), last=("published_at", "max"), agreeing=("agreeing", "sum"),
+                         checkable=("checkable", "sum"))
     most["versions"] = most["changes"] + 1
     most = most.sort_values(["changes", "last"], ascending=[False, False]).head(MOST_REVISED).reset_index()
     return ChangeSummary(totals, by_period_action, to_revision, most)

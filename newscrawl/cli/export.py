@@ -79,7 +79,7 @@ def command_export_changes(args: argparse.Namespace) -> int:
             store = StateStore(state, read_only=True)
         except StateStoreError as error:
             return fail("export", f"{error}; give feed files instead, or --state PATH")
-        records, available = store.records_by_story(), store.count()
+        records, available = store.records_by_story(revised_only=True), store.count()
         source = f"state store {redacted(str(state))}"
     try:
         if available == 0:

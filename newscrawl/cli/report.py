@@ -91,7 +91,7 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             with StateStore(state, read_only=True) as store:
                 rows = frame(store.records())
-                changes = changes_frame(change_rows(store.records_by_story()))
+                changes = changes_frame(change_rows(store.records_by_story(revised_only=True)))
         except StateStoreError as error:
             return fail("report", f"{error}; give feed files instead, or --state PATH")
         source = f"state store {redacted(str(state))}"

@@ -41,12 +41,21 @@ class ParagraphChanges:
 
 def align(old: list[str], new: list[str]) -> ParagraphChanges:
     """Which paragraphs of two versions were added, removed and changed (1-based)."""
-    kept_old: set[int] = set()
-    kept_new: set[int] = set()
-    # The same text in the same order first, then the same text moved elsewhere.
-    for block in SequenceMatcher(None, old, new, autojunk=False).get_matching_blocks():
-        kept_old.update(range(block.a, block.a + block.size))
-        kept_new.update(range(block.b, block.b + block.size))
+    # The same text in the same order first (a revision mostly keeps the story's start and
+    # end as they were: those are taken off before difflib looks at the middle), then the
+    # same text moved elsewhere.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    kept_old = set(range(head)) | set(range(len(old) - tail, len(old)))
+    kept_new = set(range(head)) | set(range(len(new) - tail, len(new)))
+    middle = SequenceMatcher(None, old[head:len(old) - tail], new[head:len(new) - tail], autojunk=False)
+    for block in middle.get_matching_blocks():
+        kept_old.update(range(head + block.a, head + block.a + block.size))
+        kept_new.update(range(head + block.b, head + block.b + block.size))
     unmatched_old: dict[str, list[int]] = {}
     for index, text in enumerate(old):
         if index not in kept_old:

@@ -269,10 +269,14 @@ class Store:
         return [json.loads(zlib.decompress(blob)) for (blob,) in self._execute(
             "SELECT record FROM articles WHERE story_id = ? ORDER BY revision, article_id", (story_id,))]
 
-    def records_by_story(self) -> Iterator[dict]:
+    def records_by_story(self, revised_only: bool = False) -> Iterator[dict]:
         """Every exported record, a story's versions together (stories by story_id,
-        versions lowest revision first): to go through stories one at a time."""
-        for (blob,) in self._execute("SELECT record FROM articles ORDER BY story_id, revision, article_id"):
+        versions lowest revision first): to go through stories one at a time. With
+        revised_only=True only the stories held in more than one version (most stories
+        have one: what changed between versions needs only the others)."""
+        where = (" WHERE story_id IN (SELECT story_id FROM articles GROUP BY story_id HAVING count(*) > 1)"
+                 if revised_only else "")
+        for (blob,) in self._execute(f"SELECT record FROM articles{where} ORDER BY story_id, revision, article_id"):
             yield json.loads(zlib.decompress(blob))
 
     # -- runs: who is alive ------------------------------------------------------------
