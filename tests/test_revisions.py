@@ -210,3 +210,21 @@ def test_the_html_page_escapes_what_it_shows():
     html_page = page(chain([older, newer]), [older, newer])
     assert "<script>" not in html_page and "&lt;script&gt;" in html_page and "&lt;b&gt;x&lt;/b&gt;" in html_page
     assert html_page.startswith("<!DOCTYPE html>")
+
+
+def test_a_freak_page_is_diffed_in_bounded_time():
+    """Thousands of paragraphs all rewritten, and a paragraph of 200,000 words: seconds,
+    not hours (the bounds in newscrawl.revisions.diff)."""
+    import random
+    import time
+
+    rng = random.Random(7)
+    vocabulary = [f"w{n}" for n in range(50)]
+    old = [" ".join(rng.choices(vocabulary, k=30)) for _ in range(1500)]
+    new = [" ".join(rng.choices(vocabulary, k=30)) for _ in range(1500)]
+    huge_old, huge_new = " ".join(rng.choices(vocabulary, k=200_000)), " ".join(rng.choices(vocabulary, k=200_000))
+    started = time.process_time()
+    result = align(old + [huge_old], new + [huge_new])
+    runs = word_changes(huge_old, huge_new)
+    assert time.process_time() - started < 60
+    assert len(result.added) + len(result.changed) == 1501 and runs == [("-", huge_old), ("+", huge_new)]

@@ -19,6 +19,13 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 CHANGED_SIMILARITY = 0.5
+# Bounds that keep a hostile or freak page (thousands of paragraphs rewritten, a paragraph
+# of a million words) from taking minutes, far beyond any real story: each added
+# paragraph is compared with at most this many of the removed ones (those nearest its
+# place), and paragraphs longer than this many words are compared by their words'
+# counts only (difflib's quick_ratio) and shown whole as removed and added.
+MAX_COMPARED = 200
+MAX_WORDS = 3000
 _WORDS = re.compile(r"\S+")
 
 
@@ -69,14 +76,17 @@ def align(old: list[str], new: list[str]) -> ParagraphChanges:
     words_old = {i: _WORDS.findall(old[i]) for i in rest_old}
     words_new = {j: _WORDS.findall(new[j]) for j in rest_new}
     candidates = []
-    for j in rest_new:
+    for place, j in enumerate(rest_new):
         matcher = SequenceMatcher(None, autojunk=False)
         matcher.set_seq2(words_new[j])  # indexed once, compared with each older paragraph
-        for i in rest_old:
+        centre = place * len(rest_old) // max(1, len(rest_new))
+        start = max(0, min(centre - MAX_COMPARED // 2, len(rest_old) - MAX_COMPARED))
+        for i in rest_old[start:start + MAX_COMPARED]:
             matcher.set_seq1(words_old[i])
             # The cheap upper bounds first: most pairs of different paragraphs end there.
             if matcher.real_quick_ratio() >= CHANGED_SIMILARITY and matcher.quick_ratio() >= CHANGED_SIMILARITY:
-                ratio = matcher.ratio()
+                huge = max(len(words_old[i]), len(words_new[j])) > MAX_WORDS
+                ratio = matcher.quick_ratio() if huge else matcher.ratio()
                 if ratio >= CHANGED_SIMILARITY:
                     candidates.append((-ratio, abs(i - j), i, j))
     changed, paired_old, paired_new = [], set(), set()
@@ -95,6 +105,8 @@ def align(old: list[str], new: list[str]) -> ParagraphChanges:
 def word_changes(old: str, new: str) -> list[tuple[str, str]]:
     """The words of a changed paragraph as runs: ("=", kept), ("-", removed), ("+", added)."""
     a, b = _WORDS.findall(old), _WORDS.findall(new)
+    if max(len(a), len(b)) > MAX_WORDS:
+        return [("-", " ".join(a)), ("+", " ".join(b))]
     runs: list[tuple[str, str]] = []
 
     def run(op: str, words: list[str]) -> None:
