@@ -1,26 +1,33 @@
-"""Crawl throughput and memory on a large synthetic mirror.
+"""Crawl CPU, throughput and memory on a large synthetic mirror.
 
-    python benchmarks/crawl.py [--articles 1000 10000] [--seed 1] [--concurrency 16] [--no-scrapy-bench]
+    python -P benchmarks/crawl.py [--articles 2000 10000] [--encodings identity gzip] [--all-runs]
+                                  [--seed 1] [--concurrency 16] [--scrapy-bench]
 
-For each size N: builds a mirror of N article pages made from the real ones
-(newscrawl.mirror.synthetic_articles; /news listings of 20 a page over all of them,
-RSS and news sitemap of the newest 400), serves it from a forked process on
-127.0.0.1, measures that server alone, then runs with politeness off:
+For each size N and each encoding: builds a mirror of N article pages made from the
+real ones (newscrawl.mirror.synthetic_articles; /news listings of 20 a page over all
+of them, RSS and news sitemap of the newest 400), serves it from a forked process on
+127.0.0.1 (`gzip`: every body gzip-encoded, as a live server sends pages, to requests
+that accept it, which Scrapy's do), measures that server alone, then runs with
+politeness off:
 
   bare        a no-extraction Scrapy spider over the N URLs (the engine's ceiling)
   parse only  the same, parsing each page with lxml as newscrawl does (the floor of any
               lxml-based extraction)
-  urls_file   `scrapy crawl yonhap -a urls_file=...` over the same URLs
+  urls_file   `scrapy crawl yonhap -a urls_file=...` over the same URLs: everything on
+              (extraction, the WARC archive, feed, state store, monitors)
   no archive  the same with NEWSCRAWL_WARC_ENABLED=False (the archive's cost)
+and with --all-runs also
   1 worker,   the same with NEWSCRAWL_EXTRACT_PROCESSES=1 and 2 (pages parsed in
   2 workers   worker processes)
   discovery   `scrapy crawl yonhap` finding them through the listings (and RSS, sitemap)
 
 Each run is a fresh process in a fresh directory (state store, feed, report); its CPU
-time and peak RSS come from wait4(). Prints pages/s, CPU ms per page, peak RSS, and
-the ratio of each newscrawl run's pages/s to the bare spider's (issue 13: >= 0.75 with workers), then
-`scrapy bench` for reference. Targets: the ratio (issue 7: >= 0.6; issue 13, with workers: >= 0.75); peak RSS at 10,000
-articles <= 1.2x that at 1,000.
+time, summed over it and every process it waited for (worker processes too), and its
+peak RSS come from wait4() and /proc. Prints pages/s, CPU ms per page, peak RSS, WARC
+bytes a page, and each run's CPU a page against the bare spider's in the same run
+("CPU vs bare"; issue 26: newscrawl's urls_file run at most 2.0) and its pages/s
+against the bare spider's; with --scrapy-bench, `scrapy bench` for reference.
+Target for memory: peak RSS at the largest size <= 1.2x that at the smallest.
 """
 from __future__ import annotations
 
@@ -44,12 +51,13 @@ PAGES = sorted((ROOT / "tests" / "fixtures" / "pages").glob("*.html"))
 BARE_SPIDER = Path(__file__).resolve().parent / "bare_spider.py"
 
 
-def serve_forked(site) -> tuple[multiprocessing.Process, str]:
+def serve_forked(site, gzip_level: int | None = None) -> tuple[multiprocessing.Process, str]:
     """The mirror (newscrawl.mirror.serve_fast) in its own process; fork shares the
-    site instead of pickling it."""
+    site instead of pickling it. `gzip_level`: bodies gzip-encoded at that level."""
     listening = socket.create_server(("127.0.0.1", 0), backlog=128)
     port = listening.getsockname()[1]
-    process = multiprocessing.get_context("fork").Process(target=serve_fast, args=(site, listening), daemon=True)
+    process = multiprocessing.get_context("fork").Process(target=serve_fast, args=(site, listening, gzip_level),
+                                                          daemon=True)
     process.start()
     listening.close()  # the child holds its own copy
     return process, f"http://127.0.0.1:{port}"
@@ -121,14 +129,20 @@ def crawl_settings(concurrency: int) -> list[str]:
             "-s", "TELNETCONSOLE_ENABLED=False"]
 
 
-def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
+# The level of the mirror's gzip-encoded pages: nginx's gzip_comp_level default is 1,
+# Apache's mod_deflate's 6; 6 is what compresses most like a production server.
+MIRROR_GZIP_LEVEL = 6
+
+
+def measure_size(count: int, seed: int, concurrency: int, encoding: str = "identity",
+                 all_runs: bool = False) -> list[dict]:
     started = time.perf_counter()
     articles = synthetic_articles(load_articles(PAGES), count, seed=seed)
     site = build_site(articles, listing_page_size=20, feed_limit=400)
     megabytes = sum(len(a.html) for a in articles) / 1e6
-    print(f"\n== {count} articles ({megabytes:.0f} MB of pages, {len(site) - count} other paths; "
+    print(f"\n== {count} articles, {encoding} ({megabytes:.0f} MB of pages, {len(site) - count} other paths; "
           f"built in {time.perf_counter() - started:.1f} s)")
-    server, base_url = serve_forked(site)
+    server, base_url = serve_forked(site, MIRROR_GZIP_LEVEL if encoding == "gzip" else None)
     paths = [f"/view/{a.article_id}" for a in articles]
     del articles, site  # the server process has its copy; keep this one small
     try:
@@ -150,6 +164,8 @@ def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
                 ("no archive", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
                                 "-s", f"YONHAP_BASE_URL={base_url}", "-s", "NEWSCRAWL_WARC_ENABLED=False"],
                  project_env, "item_scraped_count"),
+            ]
+            runs += [
                 ("1 worker", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
                               "-s", f"YONHAP_BASE_URL={base_url}", "-s", "NEWSCRAWL_EXTRACT_PROCESSES=1"],
                  project_env, "item_scraped_count"),
@@ -171,13 +187,14 @@ def measure_size(count: int, seed: int, concurrency: int) -> list[dict]:
                 results.append(result)
     finally:
         server.terminate()
-    bare = results[0]["pages_per_s"]
+    bare, bare_cpu = results[0]["pages_per_s"], results[0]["cpu_ms"]
     print(f"{'run':<12}{'pages':>7}{'requests':>9}{'wall s':>8}{'pages/s':>9}{'CPU ms/page':>12}{'peak RSS MB':>12}"
-          f"{'WARC KB/page':>13}{'vs bare':>8}")
+          f"{'WARC KB/page':>13}{'CPU vs bare':>12}{'pages/s vs bare':>16}")
     for r in results:
+        r["cpu_vs_bare"] = r["cpu_ms"] / bare_cpu
         print(f"{r['name']:<12}{r['pages']:>7}{r['requests']:>9}{r['wall']:>8.1f}{r['pages_per_s']:>9.0f}"
-              f"{r['cpu_ms']:>12.2f}{r['rss_mb']:>12.0f}{r['warc_kb']:>13.1f}{r['pages_per_s'] / bare:>8.2f}")
-    print("(CPU of the crawl's process only: worker processes are not its children's children it waits for)")
+              f"{r['cpu_ms']:>12.2f}{r['rss_mb']:>12.0f}{r['warc_kb']:>13.1f}{r['cpu_vs_bare']:>12.2f}"
+              f"{r['pages_per_s'] / bare:>16.2f}")
     return results
 
 
@@ -193,19 +210,28 @@ def scrapy_bench() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--articles", type=int, nargs="+", default=[2000, 10000])
+    parser.add_argument("--encodings", nargs="+", choices=["identity", "gzip"], default=["identity", "gzip"])
+    parser.add_argument("--all-runs", action="store_true", help="also the worker-process and discovery runs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--no-scrapy-bench", action="store_true")
+    parser.add_argument("--scrapy-bench", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    by_size = {count: measure_size(count, args.seed, args.concurrency) for count in args.articles}
-    if len(by_size) > 1:
-        small, large = min(by_size), max(by_size)
-        for index, name in enumerate(r["name"] for r in by_size[small]):
-            growth = by_size[large][index]["rss_mb"] / by_size[small][index]["rss_mb"]
-            print(f"peak RSS {name}: {large} articles / {small} articles = {growth:.2f}x (target <= 1.2x)")
-    if not args.no_scrapy_bench:
+    measured = {(count, encoding): measure_size(count, args.seed, args.concurrency, encoding, args.all_runs)
+                for encoding in args.encodings for count in args.articles}
+    print("\nnewscrawl (urls_file: everything on) CPU a page against the bare spider's, same mirror, same run "
+          "(target <= 2.0):")
+    for (count, encoding), results in measured.items():
+        ours = next(r for r in results if r["name"] == "urls_file")
+        print(f"  {count:>6} articles, {encoding:<8}: {ours['cpu_ms']:.2f} / {results[0]['cpu_ms']:.2f} ms = "
+              f"{ours['cpu_vs_bare']:.2f}x")
+    small, large = min(args.articles), max(args.articles)
+    for encoding in args.encodings if small != large else []:
+        for index, r in enumerate(measured[small, encoding]):
+            growth = measured[large, encoding][index]["rss_mb"] / r["rss_mb"]
+            print(f"peak RSS {r['name']}, {encoding}: {large} articles / {small} = {growth:.2f}x (target <= 1.2x)")
+    if args.scrapy_bench:
         scrapy_bench()
 
 

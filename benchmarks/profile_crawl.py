@@ -1,10 +1,11 @@
 """Where a crawl's CPU time goes: `scrapy crawl yonhap` over a synthetic mirror under
 cProfile, its own time grouped by component, then the top functions.
 
-    python -P benchmarks/profile_crawl.py [--articles 2000] [-s NAME=VALUE ...]
+    python -P benchmarks/profile_crawl.py [--articles 2000] [--gzip] [-s NAME=VALUE ...]
 
 The mirror is served from a forked process (benchmarks/crawl.py), politeness off,
-over an urls_file (no discovery), state store and archive on as by default.
+over an urls_file (no discovery), state store and archive on as by default; with
+--gzip the mirror sends its pages gzip-encoded, as a live server does.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from crawl import PAGES, crawl_settings, serve_forked  # noqa: E402 - the benchmarks' own helpers
+from crawl import MIRROR_GZIP_LEVEL, PAGES, crawl_settings, serve_forked  # noqa: E402 - the benchmarks' own helpers
 
 from newscrawl.mirror import build_site, load_articles, synthetic_articles  # noqa: E402
 
@@ -32,7 +33,8 @@ AREAS = [
                                                "jsonschema", "referencing", "spidermon")),
     ("newscrawl spider, middlewares", ("newscrawl/",)),
     ("lxml / parsel", ("lxml", "parsel", "cssselect")),
-    ("zlib / gzip", ("zlib", "gzip")),
+    ("zlib / gzip (and isal's)", ("zlib", "gzip", "isal")),
+    ("digests (hashlib, base32)", ("_hashlib", "hashlib", "base64")),
     ("Scrapy engine, downloader, signals", ("scrapy/", "pydispatch")),
     ("Twisted / asyncio", ("twisted/", "asyncio/", "selectors")),
 ]
@@ -52,13 +54,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--gzip", action="store_true", help="pages gzip-encoded by the mirror")
     parser.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--save", metavar="FILE", help="keep the cProfile data (for pstats, snakeviz)")
     args = parser.parse_args()
     articles = synthetic_articles(load_articles(PAGES), args.articles, seed=1)
     site = build_site(articles, listing_page_size=20, feed_limit=400)
-    server, base_url = serve_forked(site)
+    server, base_url = serve_forked(site, MIRROR_GZIP_LEVEL if args.gzip else None)
     paths = [f"/view/{a.article_id}" for a in articles]
     del articles, site
     try:

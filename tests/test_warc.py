@@ -93,6 +93,63 @@ def test_every_fetched_response_is_archived_as_received(archived_crawl):
     assert "WARC file:" in log and stats_from_log(log)["newscrawl/warc/responses"] == fetched
 
 
+def test_content_encoded_pages_are_not_compressed_a_second_time(archived_crawl):
+    """A page that came gzip- or deflate-encoded is its record's payload as it came: its
+    gzip member holds stored blocks (about the record's size), where a plain response's
+    member is compressed (robots.txt, the feeds and listings of this mirror come plain)."""
+    workdir, server, log = archived_crawl
+    seen = {"encoded": 0, "plain": 0}
+    for path in sorted((workdir / "data" / "warc").iterdir()):
+        with open(path, "rb") as handle:
+            records = ArchiveIterator(handle)
+            for record in records:
+                block = int(record.rec_headers.get_header("Content-Length"))
+                headers_length = len(record.rec_headers.to_bytes())
+                records.read_to_end(record)
+                member = records.get_record_length()
+                if record.rec_type != "response" or block < 2000:
+                    continue
+                if record.http_headers.get_header("Content-Encoding"):
+                    seen["encoded"] += 1
+                    assert block + headers_length < member < (block + headers_length) * 1.01 + 64
+                else:
+                    seen["plain"] += 1
+                    assert member < (block + headers_length) * 0.6
+    assert seen["encoded"] >= 3 and seen["plain"] >= 3  # the mirror answers some pages in br and zstd: plain here
+
+
+@pytest.mark.parametrize("level", range(10))
+def test_every_gzip_level_writes_whole_readable_records(tmp_path, level):
+    """0-3 are ISA-L's levels, 4-9 zlib's: each gives gzip members every reader inflates."""
+    from newscrawl.warc.writer import ArchiveWriter
+
+    body = REAL_PAGES[0].read_bytes()
+    writer = ArchiveWriter(tmp_path, gzip_level=level)
+    where = writer.write_exchange("https://en.yna.co.kr/view/AEN20190820002300325", "GET", [], 200,
+                                  [("Content-Type", "text/html")], body)
+    encoded = gzip.compress(body, mtime=0)
+    writer.write_exchange("https://en.yna.co.kr/view/AEN20230419000952325", "GET", [], 200,
+                          [("Content-Type", "text/html"), ("Content-Encoding", "gzip")], encoded)
+    writer.close()
+    [path] = writer.files_written
+    with open(path, "rb") as handle:
+        raw = [r.raw_stream.read() for r in ArchiveIterator(handle) if r.rec_type == "response"]
+    assert raw == [body, encoded]  # as they came, the encoded one still encoded
+    assert [b for kind, _, _, b in warc_records(path) if kind == "response"] == [body, body]
+    assert where.length < len(body) * (0.3 if level else 0.35)  # compressed, whatever the level
+    check = subprocess.run([*WARCIO, "check", path], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    with gzip.open(path) as whole:  # one file of gzip members: plain gzip reads it too
+        assert whole.read().count(b"WARC/1.1\r\n") == 5
+
+
+@pytest.mark.parametrize("level", ["10", "-1", "fast"])
+def test_a_gzip_level_out_of_range_is_refused_before_the_crawl(tmp_path, level):
+    status, log = run_crawl("http://127.0.0.1:9", "-s", f"NEWSCRAWL_WARC_GZIP_LEVEL={level}", cwd=tmp_path)
+    assert status == 2 and f"NEWSCRAWL_WARC_GZIP_LEVEL={level}: a gzip level, 0-3" in log
+    assert "Traceback" not in log
+
+
 def test_each_row_leads_back_to_its_archived_page(archived_crawl):
     workdir, server, log = archived_crawl
     state = workdir / "data" / "state" / "newscrawl.sqlite3"

@@ -2,7 +2,8 @@
 
 Settings: NEWSCRAWL_WARC_ENABLED (default True), NEWSCRAWL_WARC_DIR (default
 <NEWSCRAWL_DATA_DIR>/warc), NEWSCRAWL_WARC_MAX_SIZE (bytes a file, then the next),
-NEWSCRAWL_WARC_PREFIX (file names), NEWSCRAWL_WARC_GZIP_LEVEL (1-9, default 6). Stats under newscrawl/warc/.
+NEWSCRAWL_WARC_PREFIX (file names), NEWSCRAWL_WARC_GZIP_LEVEL (0-3 ISA-L, 4-9 zlib; default 2).
+Stats under newscrawl/warc/.
 
 Written on `response_downloaded`, where the body is still content-encoded as it came
 over the wire and every redirect hop and retry passes: articles, feeds, sitemaps,
@@ -21,7 +22,7 @@ from scrapy.exceptions import NotConfigured
 
 import newscrawl
 from newscrawl.components.replay import CAPTURE_KEY, capture_replayed
-from newscrawl.warc.writer import ArchiveUnwritable, ArchiveWriter, seal_open_files
+from newscrawl.warc.writer import DEFAULT_GZIP_LEVEL, ArchiveUnwritable, ArchiveWriter, seal_open_files
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def _header_pairs(headers) -> list[tuple[str, str]]:
 
 
 class WarcArchive:
-    def __init__(self, crawler, directory: Path, prefix: str, max_size: int, gzip_level: int = 6):
+    def __init__(self, crawler, directory: Path, prefix: str, max_size: int, gzip_level: int = DEFAULT_GZIP_LEVEL):
         self.crawler = crawler
         self.stats = crawler.stats
         self.directory = directory
@@ -63,7 +64,8 @@ class WarcArchive:
             raise NotConfigured  # switched off on purpose
         directory = Path(settings.get("NEWSCRAWL_WARC_DIR") or Path(settings.get("NEWSCRAWL_DATA_DIR", "data"), "warc"))
         extension = cls(crawler, directory.absolute(), settings.get("NEWSCRAWL_WARC_PREFIX", "newscrawl"),
-                        settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3), settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", 6))
+                        settings.getint("NEWSCRAWL_WARC_MAX_SIZE", 1024 ** 3),
+                        settings.getint("NEWSCRAWL_WARC_GZIP_LEVEL", DEFAULT_GZIP_LEVEL))
         # Sealed now, before the state store's extension (built after this one) takes in
         # a dead run's rows and looks for their pages in its files.
         extension.seal_left_open()

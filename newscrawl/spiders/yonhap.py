@@ -54,6 +54,7 @@ from newscrawl.guards import control_port_problems, moved_component_problems, no
 from newscrawl.secrets import has_credentials, redacted
 from newscrawl.ids import YONHAP_HOSTS, article_id_from_url, explicit_url, fetch_url, on_site
 from newscrawl.processing import read_page
+from newscrawl.warc.writer import GZIP_LEVELS
 from newscrawl.components.workers import ExtractionWorkers
 from newscrawl.text.dateline import KST, listed_day
 from newscrawl.state import default_state_path
@@ -304,6 +305,10 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
             raise ValueError(problems[0])
         if problems := non_utf8_paths(_crawl_paths(settings)):
             raise ValueError(problems[0])
+        level = settings.get("NEWSCRAWL_WARC_GZIP_LEVEL")
+        if str(level).strip() not in {str(n) for n in GZIP_LEVELS}:
+            raise ValueError(f"NEWSCRAWL_WARC_GZIP_LEVEL={level}: a gzip level, 0-3 (ISA-L, fast) or 4-9 (zlib, "
+                             "slower, smaller files)")
         name = settings.get("DUPEFILTER_CLASS")
         try:
             dupefilter = load_object(name)
