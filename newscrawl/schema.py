@@ -2,8 +2,8 @@
 
 Kept in code, not in a .json file: a file path breaks inside a scrapyd egg, and a
 module imports from anywhere. The SchemaValidationPipeline checks every item
-against it (jsonschema) before it is exported; docs/fields.md is the prose version of
-the same rules.
+against it before it is exported; docs/fields.md is the prose version of the same
+rules.
 """
 from __future__ import annotations
 
@@ -61,11 +61,40 @@ ARTICLE_SCHEMA: dict = {
 }
 
 
-@functools.cache
-def schema_validator():
-    """The jsonschema validator for ARTICLE_SCHEMA, built and checked once per process
-    (building one costs more than validating many items)."""
-    from jsonschema import Draft202012Validator
+class ArticleValidator:
+    """The schema's check of a record, at fastjsonschema's speed with jsonschema's
+    messages: a record is checked by code compiled from the schema (0.03 ms, where
+    jsonschema's validator takes 0.6 ms an item: a fifth of a bare crawl's CPU a page),
+    and only one that fails is gone through by jsonschema for what is wrong with it.
 
-    Draft202012Validator.check_schema(ARTICLE_SCHEMA)
-    return Draft202012Validator(ARTICLE_SCHEMA)
+    fastjsonschema reads the schema as draft-07, whose meaning for every keyword used
+    here (type, pattern, enum, minLength, minimum, items, required,
+    additionalProperties) is draft 2020-12's; tests/test_golden.py checks that the two
+    agree on records broken every way."""
+
+    def __init__(self) -> None:
+        import fastjsonschema
+        from jsonschema import Draft202012Validator
+
+        Draft202012Validator.check_schema(ARTICLE_SCHEMA)
+        self.detailed = Draft202012Validator(ARTICLE_SCHEMA)
+        self._check = fastjsonschema.compile({**ARTICLE_SCHEMA, "$schema": "http://json-schema.org/draft-07/schema#"})
+        self._failed = fastjsonschema.JsonSchemaValueException
+
+    def is_valid(self, record: dict) -> bool:
+        try:
+            self._check(record)
+        except self._failed:
+            return False
+        return True
+
+    def iter_errors(self, record: dict):
+        """jsonschema's errors for the record (none for a valid one)."""
+        return iter(()) if self.is_valid(record) else self.detailed.iter_errors(record)
+
+
+@functools.cache
+def schema_validator() -> ArticleValidator:
+    """The validator for ARTICLE_SCHEMA, built and checked once per process (building
+    one costs more than validating many items)."""
+    return ArticleValidator()

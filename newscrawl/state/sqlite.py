@@ -189,6 +189,18 @@ class SQLiteStore(Store):
         if real_path(path).exists():
             cls(path, create=False).close()
 
+    def claim_article(self, article_id: str, run_id: int) -> bool:
+        # A claim commits without waiting for the disk (a claim is one a page: an fsync
+        # each was a fifth of a millisecond of CPU a page). Other crawls see it at once
+        # all the same, and a claim lost with the machine is harmless: its run is gone
+        # with it. The next commit of this connection that matters (an intent, the rows)
+        # is synchronous and takes the WAL frames before it to disk too.
+        self.db.execute("PRAGMA synchronous = OFF")
+        try:
+            return super().claim_article(article_id, run_id)
+        finally:
+            self.db.execute("PRAGMA synchronous = FULL")
+
     def _begin(self) -> None:
         # IMMEDIATE: take the write lock now, not at the first write (no deadlock with a reader upgrading).
         self._execute("BEGIN IMMEDIATE")
