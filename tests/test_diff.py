@@ -229,3 +229,65 @@ def test_the_report_says_what_changed(crawled):
     first = [td.text_content() for td in most[0].xpath("td")]
     assert first[0] in ("AEN202304190028", "AEN202304190038") and first[2] == "3"
     assert "changes_by_action" in (workdir / "report.html").read_text()
+
+
+def test_output_that_cannot_be_written_gets_one_line_and_leaves_nothing(crawled, tmpfs):
+    workdir, state = crawled
+    (workdir / "a-dir.csv").mkdir(exist_ok=True)
+    for args in (["diff", "AEN202304190028", "-o", "a-dir.csv"], ["export", "--changes", "-o", "a-dir.csv"]):
+        result = newscrawl(*args, "--state", state, cwd=workdir)
+        assert result.returncode == 2 and "is a directory" in result.stderr and "Traceback" not in result.stderr
+    full = tmpfs("16k")
+    with open(full / "filler", "wb", buffering=0) as filler:  # the disk full to its last byte
+        try:
+            for _ in range(64):
+                filler.write(b"x" * 1024)
+        except OSError:
+            pass
+    for args in (["diff", "AEN202304190028", "--format", "html", "-o", full / "story.html"],
+                 ["export", "--changes", "-o", full / "changes.jsonl"]):
+        result = newscrawl(*args, "--state", state, cwd=workdir)
+        assert result.returncode == 1 and "cannot be written: No space left on device; nothing written" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in full.iterdir()) == ["filler"]  # no partial file, no temporary one
+
+
+def test_a_reader_that_goes_away_ends_the_diff_quietly(crawled):
+    workdir, state = crawled
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
+    process = subprocess.Popen([sys.executable, "-m", "newscrawl", "diff", "AEN202304190009", "--state", str(state)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment)
+    process.stdout.close()  # as `| head -0` does
+    assert process.wait(timeout=60) == 141 and b"Traceback" not in process.stderr.read()
+
+
+def test_a_killed_exports_temporary_file_is_removed_by_the_next(crawled):
+    workdir, state = crawled
+    left = workdir / ".changes-k.csv.abc123.tmp"  # what a kill -9 mid-write leaves
+    left.write_text("story_id,from\nAEN2023")
+    result = newscrawl("export", "--changes", "--state", state, "-o", "changes-k.csv", cwd=workdir)
+    assert result.returncode == 0 and not left.exists()
+    assert not list(workdir.glob(".changes-k.csv.*.tmp"))
+
+
+def test_negative_minutes_stay_numbers_in_csv(tmp_path):
+    """A newer version dated before the older (a clock or a hand-edited store): minutes
+    are negative, and a number is never taken for a formula."""
+    page = json.loads((FIXTURES / "expected" / "AEN20230419005100315.json").read_text())
+    later = {**page, "article_id": "AEN20230419005151315", "revision": 1, "published_at": "2023-04-19T13:08:43+09:00"}
+    with StateStore(tmp_path / "s.sqlite3") as store:
+        store.record([page, later])
+    assert newscrawl("export", "--changes", "--state", tmp_path / "s.sqlite3", "-o", "c.csv", cwd=tmp_path).returncode == 0
+    rows = pd.read_csv(tmp_path / "c.csv")
+    assert rows["minutes"].tolist() == [-120.0]
+
+
+def test_the_report_counts_the_versions_a_story_holds_across_its_gap(crawled):
+    workdir, state = crawled
+    newscrawl("report", "--state", state, "--data-dir", workdir, "-o", "report-gap.html", cwd=workdir)
+    tree = lxml_html.fromstring((workdir / "report-gap.html").read_text())
+    rows = tree.xpath("//h3[starts-with(., 'The most revised')]/following-sibling::table[1]//tbody/tr")
+    held = {tr.xpath("td")[0].text_content(): tr.xpath("td")[2].text_content() for tr in rows}
+    assert held["AEN202304190051"] == "3"  # 00, 52, 53: one change diffed, three versions held
+    text = tree.text_content()
+    assert "6 changes between consecutive versions, 6 of them with an editor's note" in text

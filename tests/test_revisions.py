@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from newscrawl.revisions.chains import CHANGE_COLUMNS, change, change_row, chain, chains
+from newscrawl.revisions.chains import CHANGE_COLUMNS, change, change_row, chain, chains, normalized
 from newscrawl.revisions.diff import CHANGED_SIMILARITY, align, paragraphs, similarity, word_changes
 from newscrawl.revisions.notes import parse_note
 from newscrawl.revisions.render import numbers_text, page, text
@@ -47,6 +47,25 @@ NOTES = [
     ("MOVES para 3 to para 7", ["MOVES"], [], [], set()),
     ("EXPANDS with details in paras 6-7", ["EXPANDS"], [6, 7], [], set()),
     ("ADDS more details in paras 2-3; ADDS photo", ["ADDS"], [2, 3], [], {"photo"}),
+    # Forms a review found misread, and what they name.
+    ("CORRECTS typos in 2nd-4th paras", ["CORRECTS"], [2, 3, 4], [], set()),
+    ("ADDS more info in 3rd-5th paras", ["ADDS"], [3, 4, 5], [], set()),
+    ("UPDATES paras 4th-5th", ["UPDATES"], [4, 5], [], set()),
+    ("ADDS details in 4th, 9-10th paras", ["ADDS"], [4, 9, 10], [], set()),
+    ("ADDS more details in para. 3", ["ADDS"], [3], [], set()),
+    ("ADDS more details in paras 3—5", ["ADDS"], [3, 4, 5], [], set()),
+    ("ADDS quote in second-to-last para", ["ADDS"], [11], [], set()),
+    ("ADDS quote in 2nd-to-last para", ["ADDS"], [11], [], set()),
+    ("ADDS quote in penultimate para", ["ADDS"], [11], [], set()),
+    ("ADDS quote in last para but one", ["ADDS"], [11], [], set()),
+    ("ADDS quote in 2nd para from bottom", ["ADDS"], [11], [], set()),
+    ("UPDATES paras 10-11, last", ["UPDATES"], [10, 11, 12], [], set()),
+    ("ADDS new para 6 after para 5", ["ADDS"], [6], [], set()),
+    ("ADDS details between paras 3 and 5", ["ADDS"], [], [], set()),
+    ("ADDS more details in paras 3, 2 photos", ["ADDS"], [3], [], {"photo"}),
+    ("UPDATES para 5, 10 minutes after the first report", ["UPDATES"], [5], [], set()),
+    ("adds photo; updates para 3", ["ADDS", "UPDATES"], [3], [], {"photo"}),
+    ("ADDS details in paras 1-99999999", ["ADDS"], list(range(1, 63)), [], set()),  # bounded: 50 past the end
     ("", [], [], [], set()),
 ]
 
@@ -156,7 +175,9 @@ AGREEMENT = [
     ("RECASTS headline", dict(body=[A, B], headline="New headline"), True),
     ("RECASTS headline", dict(body=[A, B]), False),
     ("CHANGES photo", dict(body=[A, B], photos=[{"url": "https://img.yna.co.kr/b.jpg", "caption": ""}]), True),
-    ("CHANGES photo", dict(body=[A, B], photos=[{"url": "https://img.yna.co.kr/a.jpg", "caption": "x"}]), False),
+    ("CHANGES photo", dict(body=[A, B], photos=[{"url": "https://img.yna.co.kr/a.jpg", "caption": "x"}]), True),
+    ("CHANGES photo", dict(body=[A, B]), False),  # the same photo, the same caption
+    ("CHANGES photo", dict(body=[A, B], photos=[{"url": "http://img.yna.co.kr/a.jpg", "caption": ""}]), False),
     ("RECASTS lead", dict(body=[A.replace("talks", "final talks"), B]), True),
     ("DELETES para 2", dict(body=[A]), True),
     ("DELETES para 1", dict(body=[A]), False),
@@ -169,8 +190,34 @@ AGREEMENT = [
 def test_the_diff_agrees_with_the_note_when_everything_it_names_changed(note, newer, agrees):
     older = _version("AEN20230419005100315", [A, B], photos=[{"url": "https://img.yna.co.kr/a.jpg", "caption": ""}])
     fields = {"photos": older["photos"], **newer}
-    result = change(older, _version("AEN20230419005151315", fields.pop("body"), editor_note=note, **fields))
+    result = change(normalized(older), normalized(_version("AEN20230419005151315", fields.pop("body"), editor_note=note,
+                                                           **fields)))
     assert result["note_agrees"] is agrees
+
+
+def test_malformed_fields_are_read_as_empty_and_named():
+    malformed = []
+    record = normalized({"article_id": "AEN20230419005100315", "body": 5, "editor_note": ["x"], "headline": {"a": 1},
+                         "keywords": ["ok", {"k": 1}, ["n"]], "photos": [{"url": ["u"]}, {"url": "https://a/b.jpg"}],
+                         "published_at": 20230419}, malformed)
+    assert (record["body"], record["editor_note"], record["headline"], record["published_at"]) == ("", "", "", "")
+    assert record["keywords"] == ["ok"] and record["photos"] == [{"url": "https://a/b.jpg", "caption": ""}]
+    assert malformed == ["AEN20230419005100315: headline, editor_note, body, published_at, keywords, photos"]
+    assert normalized({"article_id": "AEN20230419005100315", "keywords": "NK", "photos": 3}, malformed)["photos"] == []
+    assert malformed[-1] == "AEN20230419005100315: keywords, photos"
+    fine = []
+    normalized({"article_id": "AEN20230419005100315", "body": "x", "keywords": None, "photos": []}, fine)
+    assert fine == []
+
+
+def test_versions_outside_the_scheme_and_twin_desks_do_not_break_the_chain():
+    versions = [_version(i, [A, B]) for i in ("AEN20230419000700320", "AEN20230419000700325", "AEN20230419000707320",
+                                                "AEN20230419000751320")]
+    story = chain(versions)
+    assert story["outside_scheme"] == ["AEN20230419000707320"] and story["gaps"] == []
+    assert [(c["from"], c["to"]) for c in story["changes"]] == [("AEN20230419000700320", "AEN20230419000751320")]
+    other_desk = chain([*versions[:2], _version("AEN20230419000751325", [A])])
+    assert [(c["from"], c["to"]) for c in other_desk["changes"]] == [("AEN20230419000700325", "AEN20230419000751325")]
 
 
 def test_a_change_row_holds_scalars_for_pandas():
@@ -228,3 +275,35 @@ def test_a_freak_page_is_diffed_in_bounded_time():
     runs = word_changes(huge_old, huge_new)
     assert time.process_time() - started < 60
     assert len(result.added) + len(result.changed) == 1501 and runs == [("-", huge_old), ("+", huge_new)]
+
+
+def test_control_characters_in_a_page_never_reach_the_terminal():
+    older = _version("AEN20230419005100315", [A, "Title \x1b]0;PWNED\x07 here \x1b[2J and more words here"])
+    newer = _version("AEN20230419005151315", [A, "Title \x1b]0;PWNED\x07 there \x1b[2J and more words here"],
+                     editor_note="UPDATES\x1b[31m para 2", headline="Head\x9bline")
+    story = chain([normalized(older), normalized(newer)])
+    for coloured in (False, True):
+        out = text(story, [normalized(older), normalized(newer)], colour=coloured)
+        assert "\x07" not in out and "\x9b" not in out and "\x1b]" not in out and "\x1b[2J" not in out
+        assert "\\x1b]0;PWNED\\x07" in out and "\\x9b" in out
+        assert ("\x1b[" in out) is coloured  # only the diff's own colours
+
+
+def test_the_reports_summary_counts_every_note_and_every_version_held():
+    from datetime import date
+
+    import pandas as pd
+
+    from newscrawl.analysis.aggregates import NO_ACTION, NO_NOTE, changes_frame, what_changed
+
+    rows = [{"story_id": "AEN202304190051", "to_version": v, "published_at": f"2023-04-19T1{v - 50}:00:00+09:00",
+             "minutes": 60.0, "headline": "h", "headline_changed": False, "added": 1, "removed": 0, "changed": 0,
+             "photos_added": 0, "photos_removed": 0, "note": note, "note_actions": actions, "note_agrees": agrees}
+            for v, note, actions, agrees in ((52, "updates para 2", "UPDATES", True), (53, "as it says", "", None),
+                                             (54, "", "", None))]
+    periods = pd.Index(["2023-04-19"], name="period")
+    summary = what_changed(changes_frame(rows), "day", periods, date(2023, 4, 19), date(2023, 4, 19),
+                           pd.Series({"AEN202304190051": 4}))
+    assert summary.totals == {"changes": 3, "notes": 2, "checkable": 1, "agreeing": 1, "agree_share": 1.0}
+    assert summary.by_period_action.loc["2023-04-19"].to_dict() == {"UPDATES": 1, NO_ACTION: 1, NO_NOTE: 1}
+    assert summary.most_revised.loc[0, "versions"] == 4  # 00, 52, 53, 54 held: not changes + 1

@@ -189,7 +189,7 @@ def build(rows: pd.DataFrame, runs: list[dict], now: datetime, since: date | Non
         top_keywords=keywords.value_counts().head(TOP),
         top_sections=first["section"].value_counts().head(TOP),
         runs=run_frame,
-        changes=what_changed(changes, unit, periods, days[0], days[-1]) if changes is not None else None,
+        changes=what_changed(changes, unit, periods, days[0], days[-1], versions) if changes is not None else None,
     )
 
 
@@ -257,6 +257,7 @@ def archive_coverage(archive: str, days) -> ArchiveCoverage:
 
 # What the revisions changed: their kinds are the editor's notes' actions.
 NO_NOTE = "(no note)"
+NO_ACTION = "(a note, no action read)"
 MOST_REVISED = 10
 
 
@@ -279,7 +280,7 @@ class ChangeSummary:
 def changes_frame(rows) -> pd.DataFrame:
     """Change rows (newscrawl.revisions.chains.change_row) as a frame, times as KST."""
     columns = ["story_id", "to_version", "published_at", "minutes", "headline", "headline_changed", "added", "removed",
-               "changed", "photos_added", "photos_removed", "note_actions", "note_agrees"]
+               "changed", "photos_added", "photos_removed", "note", "note_actions", "note_agrees"]
     frame_ = pd.DataFrame.from_records(([row.get(k) for k in columns] for row in rows), columns=columns)
     frame_["published_at"] = pd.to_datetime(frame_["published_at"], utc=True, errors="coerce",
                                             format="ISO8601").dt.tz_convert(KST)
@@ -288,18 +289,22 @@ def changes_frame(rows) -> pd.DataFrame:
     return frame_
 
 
-def what_changed(changes: pd.DataFrame, unit: str, periods: pd.Index, first_day: date, last_day: date) -> ChangeSummary:
+def what_changed(changes: pd.DataFrame, unit: str, periods: pd.Index, first_day: date, last_day: date,
+                 versions: pd.Series | None = None) -> ChangeSummary:
     """The period's changes (a change counts on the day its newer version was published):
     per period by kind of action, the median minutes to each revision, how often the
-    diff agrees with the note, and the most revised stories."""
+    diff agrees with the note, and the most revised stories. `versions`: story_id ->
+    versions held (else a story's changes + 1)."""
     changes = changes[(changes["day"] >= first_day) & (changes["day"] <= last_day)]
     agrees = changes["note_agrees"]
     checkable = int(agrees.isin([True, False]).sum())
     agreeing = int((agrees == True).sum())  # noqa: E712 - True, not truthy: None is "nothing to check"
-    totals = {"changes": int(len(changes)), "notes": int((changes["note_actions"].fillna("") != "").sum()),
+    has_note = changes["note"].fillna("") != ""
+    totals = {"changes": int(len(changes)), "notes": int(has_note.sum()),
               "checkable": checkable, "agreeing": agreeing,
               "agree_share": round(agreeing / checkable, 4) if checkable else None}
-    actions = changes["note_actions"].fillna("").map(lambda text: text.split() or [NO_NOTE])
+    actions = changes["note_actions"].fillna("").map(str.split)
+    actions = actions.where(actions.map(len) > 0, has_note.map(lambda noted: [NO_ACTION] if noted else [NO_NOTE]))
     exploded = pd.DataFrame({"period": changes["day"].map(lambda day: period_label(day, unit)), "action": actions}
                             ).explode("action")
     by_period_action = (pd.crosstab(exploded["period"], exploded["action"]).reindex(periods, fill_value=0).astype(int)
@@ -316,6 +321,7 @@ def what_changed(changes: pd.DataFrame, unit: str, periods: pd.Index, first_day:
                          changed=("changed", "sum"), removed=("removed", "sum"), headlines=("headline_changed", "sum"),
                          photos=("photos", "sum"), last=("published_at", "max"), agreeing=("agreeing", "sum"),
                          checkable=("checkable", "sum"))
-    most["versions"] = most["changes"] + 1
+    held = pd.Series(most.index.map(versions) if versions is not None else None, index=most.index, dtype=float)
+    most["versions"] = held.fillna(most["changes"] + 1).astype(int)
     most = most.sort_values(["changes", "last"], ascending=[False, False]).head(MOST_REVISED).reset_index()
     return ChangeSummary(totals, by_period_action, to_revision, most)

@@ -58,6 +58,8 @@ def output_problem(path: str, formats: dict | None = None) -> str | None:
             return str(error)
     if not Path(path).absolute().parent.is_dir():
         return f"{path}: the output directory does not exist"
+    if Path(path).is_dir():
+        return f"{path} is a directory: name a file"
     return None
 
 

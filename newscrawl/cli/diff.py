@@ -20,7 +20,7 @@ def _colour(stream) -> bool:
 
 def command_diff(args: argparse.Namespace) -> int:
     from newscrawl.feeds.records import replacing
-    from newscrawl.revisions.chains import chain
+    from newscrawl.revisions.chains import chain, normalized
     from newscrawl.revisions.render import page, text
     from newscrawl.settings import NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, redacted
@@ -32,14 +32,22 @@ def command_diff(args: argparse.Namespace) -> int:
     if args.output and (problem := output_problem(args.output)):
         return fail("diff", problem, 2)
     state = args.state or NEWSCRAWL_STATE
+    story_id = wanted[:15]
     try:
         with StateStore(state, read_only=True) as store:
-            versions = store.versions_of(wanted[:15])
+            stored = store.versions_of(story_id)
     except StateStoreError as error:
         return fail("diff", str(error))
+    malformed: list[str] = []
+    versions = [normalized(r, malformed) for r in stored]
+    versions = [r for r in versions if r["article_id"][:15] == story_id]  # a row whose story_id says otherwise
     if not versions:
-        return fail("diff", f"no version of story {wanted[:15]} in state store {redacted(str(state))}")
+        return fail("diff", f"no version of story {story_id} in state store {redacted(str(state))}")
+    for problem in malformed:
+        print(f"{PROG} diff: malformed fields read as empty: {problem}", file=sys.stderr)
     story = chain(versions)
+    if len(wanted) > 15 and wanted not in story["versions"]:
+        print(f"{PROG} diff: {wanted} is not held; the versions of its story that are:", file=sys.stderr)
     by_id = {r["article_id"]: r for r in versions}
     held = [by_id[article_id] for article_id in story["versions"]]
     if args.format == "json":
@@ -48,14 +56,21 @@ def command_diff(args: argparse.Namespace) -> int:
         out = page(story, held)
     else:
         out = text(story, held, colour=not args.output and _colour(sys.stdout))
-    if args.output:
-        with replacing(args.output) as handle:
-            handle.write(out)
-        print(f"{PROG} diff: {story['story_id']}, {len(held)} versions, {len(story['changes'])} changes -> "
-              f"{args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(out)
-        sys.stdout.flush()
+    changes = f"{len(story['changes'])} change" + ("" if len(story["changes"]) == 1 else "s")
+    try:
+        if args.output:
+            with replacing(args.output) as handle:
+                handle.write(out)
+            print(f"{PROG} diff: {story['story_id']}, {len(held)} version{'s' if len(held) != 1 else ''}, {changes} "
+                  f"-> {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        return fail("diff", f"{args.output or 'standard output'} cannot be written: {error.strerror or error}; "
+                            "nothing written")
     return 0
 
 

@@ -81,17 +81,25 @@ def command_export_changes(args: argparse.Namespace) -> int:
             return fail("export", f"{error}; give feed files instead, or --state PATH")
         records, available = store.records_by_story(revised_only=True), store.count()
         source = f"state store {redacted(str(state))}"
+    malformed: list[str] = []
     try:
         if available == 0:
             return fail("export", f"no articles in {source}; {args.output} not written")
-        count = write_changes(args.output, change_rows(records), not args.no_formula_guard)
+        count = write_changes(args.output, change_rows(records, malformed), not args.no_formula_guard)
     except ValueError as error:
         return fail("export", str(error), 2)
+    except StateStoreError as error:
+        return fail("export", f"{error}; {args.output} not written")
+    except OSError as error:
+        return fail("export", f"{args.output} cannot be written: {error.strerror or error}; nothing written")
     finally:
         if store is not None:
             store.close()
-    print(f"{PROG} export: {count} changes between consecutive versions, from {source} -> {args.output}",
-          file=sys.stderr)
+    if malformed:
+        print(f"{PROG} export: {len(malformed)} versions with malformed fields, read as empty (first: "
+              f"{malformed[0]})", file=sys.stderr)
+    print(f"{PROG} export: {count} change{'' if count == 1 else 's'} between consecutive versions, from {source} -> "
+          f"{args.output}", file=sys.stderr)
     return 0
 
 
@@ -134,6 +142,8 @@ def command_export(args: argparse.Namespace) -> int:
         count = write_export(args.output, records, not args.no_formula_guard)
     except ValueError as error:
         return fail("export", str(error), 2)
+    except OSError as error:
+        return fail("export", f"{args.output} cannot be written: {error.strerror or error}; nothing written")
     finally:
         if not args.feeds:
             store.close()

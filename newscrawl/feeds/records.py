@@ -10,6 +10,8 @@ CSV conventions, shared with the crawl's feed exports (docs/fields.md):
 from __future__ import annotations
 
 import csv
+import fcntl
+import glob
 import io
 import json
 import os
@@ -43,10 +45,11 @@ def csv_cell(value: object, neutralize_formulas: bool = True) -> str:
         return ""
     if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
-    text = value if isinstance(value, str) else str(value)
-    if neutralize_formulas and text.startswith(_GUARDED_STARTS):
-        return "'" + text
-    return text
+    if not isinstance(value, str):
+        return str(value)  # a number (-120.5) is no formula: spreadsheets read it as the number it is
+    if neutralize_formulas and value.startswith(_GUARDED_STARTS):
+        return "'" + value
+    return value
 
 
 def write_records(handle: IO[str], records: Iterable[dict], fmt: str, fields: Sequence[str],
@@ -101,14 +104,34 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~_umask()
 
 
+def _remove_abandoned(target: Path) -> None:
+    """Remove the temporary files of `target` that a killed writer left: those no
+    process holds (a writer holds a flock on its own until it is done)."""
+    for temp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        try:
+            fd = os.open(temp, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            temp.unlink(missing_ok=True)
+        except OSError:
+            pass  # held: another writer is writing it now
+        finally:
+            os.close(fd)
+
+
 @contextmanager
 def replacing(path: str | os.PathLike, mode: str = "w") -> Iterator[IO]:
     """A temporary file that replaces `path` (fsynced) only if the block succeeds,
     so readers see the old file or the whole new one. The new file has the old
-    one's permissions, or a new file's under the umask (mkstemp's are 0600)."""
+    one's permissions, or a new file's under the umask (mkstemp's are 0600). A
+    temporary file a killed writer left next to `path` is removed by the next one."""
     target = Path(path)
+    _remove_abandoned(target)
     fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a name nobody else has: never waits
         os.fchmod(fd, _mode_for(target))
         with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8", "newline": ""})) as handle:
             yield handle

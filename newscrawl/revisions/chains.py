@@ -49,11 +49,60 @@ def _new_items(before: Iterable[str], after: Iterable[str]) -> list[str]:
 
 def _listed(value) -> list:
     """A list field's items: a list, or a Parquet row's array; None (or NaN) as none."""
-    return [] if value is None or isinstance(value, (float, str)) else list(value)
+    return [] if value is None or isinstance(value, (float, int, str, dict)) else list(value)
+
+
+TEXT_FIELDS = ("article_id", "story_id", "headline", "headline_prefix", "editor_note", "body", "published_at",
+               "section", "byline", "dateline")
+
+
+def _is_list(value) -> bool:
+    """A list, or a Parquet row's array: not text, not a mapping, not a number."""
+    return hasattr(value, "__iter__") and not isinstance(value, (str, bytes, dict))
+
+
+def normalized(record: dict, malformed: list[str] | None = None) -> dict:
+    """The fields a diff reads, each of its type: a text field that is not text is
+    read as empty, a list field that is not a list as none, and keywords that are not
+    text and photos without a text URL are left out (a hand-edited feed, a store
+    written by hand). Each record so read is named, with its fields, in `malformed`."""
+    clean = dict(record)
+    bad = [name for name in TEXT_FIELDS if not isinstance(clean.get(name) or "", str)]
+    for name in bad:
+        clean[name] = ""
+    for name in ("keywords", "photos"):
+        value = clean.get(name)
+        if value is not None and not _is_list(value) and value != "":
+            bad.append(name)
+    keywords = _listed(clean.get("keywords")) if _is_list(clean.get("keywords")) else []
+    clean["keywords"] = [k for k in keywords if isinstance(k, str)]
+    photos = _listed(clean.get("photos")) if _is_list(clean.get("photos")) else []
+    clean["photos"] = [{"url": p["url"], "caption": p.get("caption") if isinstance(p.get("caption"), str) else ""}
+                       for p in photos if isinstance(p, dict) and isinstance(p.get("url"), str) and p["url"]]
+    if len(clean["keywords"]) != len(keywords) and "keywords" not in bad:
+        bad.append("keywords")
+    if len(clean["photos"]) != len(photos) and "photos" not in bad:
+        bad.append("photos")
+    if malformed is not None and bad:
+        malformed.append(f"{clean['article_id'] or '(no article_id)'}: {', '.join(bad)}")
+    return clean
+
+
+def _photo_key(url: str) -> str:
+    """A photo's URL without its scheme: http and https of one file are one photo."""
+    return url.split("://", 1)[-1]
 
 
 def _photo_urls(record: dict) -> list[str]:
-    return [p.get("url", "") for p in _listed(record.get("photos")) if isinstance(p, dict) and p.get("url")]
+    return [p["url"] for p in record.get("photos") or []]
+
+
+def _photos_changed(older: dict, newer: dict) -> bool:
+    """Any photo in or out, or a caption or the order changed."""
+    def photos(record):
+        return [(_photo_key(p["url"]), " ".join(p["caption"].split())) for p in record.get("photos") or []]
+
+    return photos(older) != photos(newer)
 
 
 def _text(record: dict, name: str) -> str:
@@ -61,7 +110,8 @@ def _text(record: dict, name: str) -> str:
 
 
 def change(older: dict, newer: dict) -> dict:
-    """What changed from one version to the next (JSON-ready, docs/fields.md)."""
+    """What changed from one version to the next (JSON-ready, docs/fields.md); both
+    records as `normalized` gives them."""
     old_paras, new_paras = paragraphs(older.get("body")), paragraphs(newer.get("body"))
     moved = align(old_paras, new_paras)
     added, removed = moved.added, moved.removed
@@ -69,8 +119,10 @@ def change(older: dict, newer: dict) -> dict:
     headline = None
     if _text(older, "headline") != _text(newer, "headline"):
         headline = {"from": older.get("headline") or "", "to": newer.get("headline") or ""}
-    photos_added = _new_items(_photo_urls(older), _photo_urls(newer))
-    photos_removed = _new_items(_photo_urls(newer), _photo_urls(older))
+    old_photos = {_photo_key(url) for url in _photo_urls(older)}
+    new_photos = {_photo_key(url) for url in _photo_urls(newer)}
+    photos_added = [url for url in dict.fromkeys(_photo_urls(newer)) if _photo_key(url) not in old_photos]
+    photos_removed = [url for url in dict.fromkeys(_photo_urls(older)) if _photo_key(url) not in new_photos]
     note = parse_note(newer.get("editor_note"))
     named = note.paragraphs(len(new_paras))
     named_removed = note.paragraphs(len(old_paras), removing=True)
@@ -80,7 +132,7 @@ def change(older: dict, newer: dict) -> dict:
     if "headline" in targets:
         checks.append(headline is not None)
     if "photo" in targets:
-        checks.append(bool(photos_added or photos_removed))
+        checks.append(_photos_changed(older, newer))
     for name in ("byline", "dateline"):
         if name in targets:
             checks.append(_text(older, name) != _text(newer, name))
@@ -96,8 +148,8 @@ def change(older: dict, newer: dict) -> dict:
                   for old, new in moved.changed},
         "photos_added": photos_added,
         "photos_removed": photos_removed,
-        "keywords_added": _new_items(_listed(older.get("keywords")), _listed(newer.get("keywords"))),
-        "keywords_removed": _new_items(_listed(newer.get("keywords")), _listed(older.get("keywords"))),
+        "keywords_added": _new_items(older["keywords"], newer["keywords"]),
+        "keywords_removed": _new_items(newer["keywords"], older["keywords"]),
         "note": newer.get("editor_note") or "",
         "note_actions": note.actions,
         "note_paragraphs": named,
@@ -107,26 +159,50 @@ def change(older: dict, newer: dict) -> dict:
 
 def chain(records: Iterable[dict]) -> dict:
     """A story's versions held and the changes between consecutive ones (JSON-ready).
-    `records`: the versions of one story, in any order."""
+    `records`: the versions of one story, in any order, as `normalized` gives them.
+
+    Versions outside the scheme (an id's version digits 01-50) are listed but never
+    diffed, and do not stand between the ones in it. Two versions with one number (the
+    same story key under two desk codes) are each listed; the next version is diffed
+    against the one of its own desk, or the first."""
     held = sorted((r for r in records if version_of(r) is not None),
                   key=lambda r: (version_of(r), r.get("article_id", "")))
     if not held:
         raise ValueError("no versions")
-    steps = [_step(version_of(r)) for r in held]
-    known = sorted({s for s in steps if s is not None})
-    gaps = [50 + s if s else 0 for s in range(known[0], known[-1] + 1) if s not in known] if known else []
-    changes = [change(older, newer) for older, newer, a, b in zip(held, held[1:], steps, steps[1:])
-               if a is not None and b is not None and b == a + 1]
-    return {"story_id": held[0]["article_id"][:15], "versions": [r["article_id"] for r in held], "gaps": gaps,
-            "changes": changes}
+    by_step: dict[int, list[dict]] = {}
+    for record in held:
+        step = _step(version_of(record))
+        if step is not None:
+            by_step.setdefault(step, []).append(record)
+    known = sorted(by_step)
+    gaps = [50 + s if s else 0 for s in range(known[0], known[-1] + 1) if s not in by_step] if known else []
+    changes = []
+    for step in known:
+        if step - 1 not in by_step:
+            continue
+        before = by_step[step - 1]
+        for newer in by_step[step]:
+            desk = newer["article_id"][-3:]
+            older = next((r for r in before if r["article_id"][-3:] == desk), before[0])
+            changes.append(change(older, newer))
+    outside = [r["article_id"] for r in held if _step(version_of(r)) is None]
+    story = {"story_id": held[0]["article_id"][:15], "versions": [r["article_id"] for r in held], "gaps": gaps,
+             "changes": changes}
+    if outside:
+        story["outside_scheme"] = outside
+    return story
 
 
-def chains(records: Iterable[dict]) -> Iterator[tuple[list[dict], dict]]:
+def chains(records: Iterable[dict], malformed: list[str] | None = None) -> Iterator[tuple[list[dict], dict]]:
     """(versions, chain) of each story, from records ordered by story (as the store's
-    records(by_story=True) gives them): one story in memory at a time."""
+    records_by_story gives them): one story in memory at a time. Records are
+    `normalized` first (malformed fields named in `malformed`)."""
     story, versions = None, []
     for record in records:
-        key = (record.get("article_id") or "")[:15]
+        record = normalized(record, malformed)
+        if version_of(record) is None:
+            continue  # no article id to place it by (the store and the feed readers let none through)
+        key = record["article_id"][:15]
         if key != story and versions:
             yield versions, chain(versions)
             versions = []
@@ -165,8 +241,8 @@ def change_row(versions: list[dict], item: dict) -> dict:
     }
 
 
-def change_rows(records: Iterable[dict]) -> Iterator[dict]:
+def change_rows(records: Iterable[dict], malformed: list[str] | None = None) -> Iterator[dict]:
     """Every change of every story, as rows, from records ordered by story."""
-    for versions, story in chains(records):
+    for versions, story in chains(records, malformed):
         for item in story["changes"]:
             yield change_row(versions, item)

@@ -21,17 +21,26 @@ from difflib import SequenceMatcher
 CHANGED_SIMILARITY = 0.5
 # Bounds that keep a hostile or freak page (thousands of paragraphs rewritten, a paragraph
 # of a million words) from taking minutes, far beyond any real story: each added
-# paragraph is compared with at most this many of the removed ones (those nearest its
-# place), and paragraphs longer than this many words are compared by their words'
-# counts only (difflib's quick_ratio) and shown whole as removed and added.
-MAX_COMPARED = 200
+# paragraph is compared with at most MAX_COMPARED of the removed ones (those nearest its
+# place), and paragraphs longer than MAX_WORDS words are compared by their words' counts
+# only (difflib's quick_ratio) and shown whole as removed and added.
+MAX_COMPARED = 20
 MAX_WORDS = 3000
+# Above this many word pairs (old words x new words), difflib's exact ratio and word
+# diff (quadratic on repetitive text, such as tables) give way to its bag-of-words
+# bound and its junk heuristic (words more common than 1% of a paragraph's are not
+# matched on their own).
+MAX_WORD_PAIRS = 250_000
 _WORDS = re.compile(r"\S+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))  # zero-width, soft hyphen
 
 
 def paragraphs(body: str | None) -> list[str]:
-    """The body's paragraphs, spaces inside each collapsed."""
-    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", body or "") if p.strip()]
+    """The body's paragraphs, spaces inside each collapsed and invisible characters
+    (zero-width spaces and joiners, soft hyphens) taken out: they change no word a
+    reader sees."""
+    text = (body if isinstance(body, str) else "").translate(_INVISIBLE)
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
 def similarity(old: list[str], new: list[str]) -> float:
@@ -85,7 +94,8 @@ def align(old: list[str], new: list[str]) -> ParagraphChanges:
             matcher.set_seq1(words_old[i])
             # The cheap upper bounds first: most pairs of different paragraphs end there.
             if matcher.real_quick_ratio() >= CHANGED_SIMILARITY and matcher.quick_ratio() >= CHANGED_SIMILARITY:
-                huge = max(len(words_old[i]), len(words_new[j])) > MAX_WORDS
+                huge = (max(len(words_old[i]), len(words_new[j])) > MAX_WORDS
+                        or len(words_old[i]) * len(words_new[j]) > MAX_WORD_PAIRS)
                 ratio = matcher.quick_ratio() if huge else matcher.ratio()
                 if ratio >= CHANGED_SIMILARITY:
                     candidates.append((-ratio, abs(i - j), i, j))
@@ -117,7 +127,8 @@ def word_changes(old: str, new: str) -> list[tuple[str, str]]:
         else:
             runs.append((op, " ".join(words)))
 
-    for tag, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    matcher = SequenceMatcher(None, a, b, autojunk=len(a) * len(b) > MAX_WORD_PAIRS)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             run("=", a[i1:i2])
         else:

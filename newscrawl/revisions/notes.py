@@ -24,24 +24,40 @@ REMOVING_ACTIONS = frozenset({"DELETES", "REMOVES", "DROPS"})
 # A move claims no change of text (a paragraph moved unchanged is no change).
 UNCHECKED_ACTIONS = frozenset({"MOVES"})
 TARGETS = ("headline", "photo", "byline", "dateline")
+PAST_THE_END = 50  # paragraph numbers kept past a version's last
 
-_ACTION = re.compile(r"\b(?:" + "|".join(KNOWN_ACTIONS) + r")\b|(?:^|(?<=[;:]))\s*(?P<new>[A-Z]{3,}S)\b")
+# An action: a known one in capitals anywhere, or at the start of a clause in any case
+# ("adds photo; updates para 3"), or any other word in capitals ending in S that opens one.
+_ACTION = re.compile(r"\b(?:" + "|".join(KNOWN_ACTIONS) + r")\b"
+                     r"|^\s*(?i:" + "|".join(KNOWN_ACTIONS) + r")\b|^\s*[A-Z]{3,}S\b")
 _WORD_NUMBERS = {word: number for number, word in enumerate(
     "one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
 _ORDINAL_WORDS = {word: number for number, word in enumerate(
     "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
-_PARA = r"(?:para(?:graph)?s?|grafs?)\b"
+_PARA = r"(?:para(?:graph)?s?|grafs?)\b\.?"
 _COUNT = r"(?:\d+|" + "|".join(_WORD_NUMBERS) + r")"
 _ORD = r"(?:\d+(?:st|nd|rd|th)|" + "|".join(_ORDINAL_WORDS) + r")"
-_LIST_ITEM = r"\d+(?:\s*(?:-|–|to|through)\s*\d+)?"
+_NUMBER = rf"(?:{_ORD}|\d+)"
+_TO = r"\s*(?:-|–|—|to|through|thru)\s*"
+_AND = r"\s*(?:,|and|&)\s*"
+_ITEM = rf"{_NUMBER}(?:{_TO}{_NUMBER})?"
 _FORMS = re.compile(
-    rf"(?P<last_n>\b(?:last|final|bottom)\s+(?P<last_count>{_COUNT})\s+{_PARA})"
+    rf"(?P<nth_last>\b(?P<nth>{_ORD})[\s-]+(?:to[\s-]+)?last\s+{_PARA})"
+    rf"|(?P<penultimate>\bpenultimate\s+{_PARA})"
+    rf"|(?P<last_but_one>\blast\s+{_PARA}\s+but\s+one\b)"
+    rf"|(?P<nth_bottom>\b(?P<nth_b>{_ORD})\s+{_PARA}\s+from\s+(?:the\s+)?(?:bottom|end)\b)"
+    rf"|(?P<last_n>\b(?:last|final|bottom)\s+(?P<last_count>{_COUNT})\s+{_PARA})"
     rf"|(?P<last>\b(?:last|final|bottom)\s+{_PARA})"
     rf"|(?P<first_n>\b(?:first|top)\s+(?P<first_count>{_COUNT})\s+{_PARA})"
     rf"|(?P<from>\bfrom\s+(?:the\s+)?(?:{_PARA}\s*(?P<from_number>\d+)|(?P<from_ordinal>{_ORD})\s+{_PARA}))"
-    rf"|(?P<ordinals>\b{_ORD}(?:\s*(?:,|and|&)\s*{_ORD})*\s+{_PARA})"
-    rf"|(?P<numbers>\b{_PARA}\s*{_LIST_ITEM}(?:\s*(?:,|and|&)\s*{_LIST_ITEM})*)",
+    rf"|(?P<ordinals>\b{_ORD}(?:{_TO}{_NUMBER})?(?:{_AND}{_ITEM})*\s+{_PARA})"
+    rf"|(?P<numbers>\b{_PARA}\s*{_ITEM}(?:{_AND}(?:{_ITEM}|last\b))*)",
     re.IGNORECASE)
+# A place, not a paragraph changed: "ADDS para 11 after para 10", "between paras 3 and 5".
+_PLACE_BEFORE = re.compile(r"\b(?:after|before|between|following|below|above|under)\s+(?:the\s+)?$", re.IGNORECASE)
+# A count of something else: "paras 3, 2 photos", "para 5, 10 minutes after".
+_COUNTED_AFTER = re.compile(r"\s+(?:photos?|pictures?|images?|minutes?|hours?|days?|weeks?|months?|years?|people|"
+                            r"persons?|percent|pct|won|dollars?|times)\b", re.IGNORECASE)
 # "lead" names the first paragraph when it stands as a thing the clause acts on
 # ("RECASTS headline, lead", "REWRITES lead with ..."), not in "lead negotiator".
 _LEAD = re.compile(r"\blead\b(?=\s*(?:$|[,;.)&]|(?:and|para|paras|paragraph|with|to|for|as|after|in|on|from|"
@@ -65,20 +81,26 @@ def _number(text: str) -> int:
 
 @dataclass(frozen=True)
 class ParagraphRef:
-    """Paragraphs a clause names: `first` to `last` (1-based, inclusive), counted from
-    the start, or with `from_end` the last `first`...: `last` = None runs to the end."""
+    """Paragraphs a clause names: `first` to `last` (1-based, inclusive) counted from
+    the start (`last` None: to the end); with `from_end`, the last `first` paragraphs
+    (`last` None) or the `first`-th from the end alone (`last` set)."""
 
     first: int
     last: int | None
     from_end: bool = False
 
     def resolve(self, count: int) -> list[int]:
-        """The paragraph numbers in a version of `count` paragraphs (ones past its end
-        are kept: a note naming a paragraph the version lacks does not agree)."""
+        """The paragraph numbers in a version of `count` paragraphs. Numbers past its
+        end are kept (a note naming paragraphs the version lacks does not agree with
+        it), up to PAST_THE_END of them: "paras 1-99999999" is not a hundred million."""
         if self.from_end:
+            if self.last is not None:  # the first-th paragraph from the end
+                return [max(1, count - self.first + 1)] if count >= self.first else [count + 1]
             return list(range(max(1, count - self.first + 1), count + 1)) if count else []
         last = count if self.last is None else self.last
-        return list(range(self.first, max(self.first, last) + 1)) if self.last is not None or count else []
+        if self.first > count + PAST_THE_END:
+            return [self.first]
+        return list(range(self.first, min(max(self.first, last), count + PAST_THE_END) + 1))
 
 
 @dataclass
@@ -116,11 +138,30 @@ class Note:
         return {t for c in self.clauses if c.action not in UNCHECKED_ACTIONS for t in c.targets}
 
 
+def _items(text: str) -> list[ParagraphRef]:
+    """'3rd-5th, 9-10th' -> paragraphs 3 to 5, 9 to 10."""
+    refs = []
+    for item in re.split(_AND, text, flags=re.IGNORECASE):
+        numbers = [_number(n) for n in re.findall(_NUMBER, item, re.IGNORECASE)]
+        if item.strip().lower() == "last":
+            refs.append(ParagraphRef(1, None, from_end=True))
+        elif numbers:
+            refs.append(ParagraphRef(min(numbers), max(numbers)))
+    return refs
+
+
 def _references(text: str) -> list[ParagraphRef]:
     refs = []
     for match in _FORMS.finditer(text):
+        if _PLACE_BEFORE.search(text[:match.start()]):
+            continue
         whole = match.group(0)
-        if match.group("last_n"):
+        if match.group("nth_last") or match.group("nth_bottom"):
+            nth = _number(match.group("nth") or match.group("nth_b"))
+            refs.append(ParagraphRef(nth, nth, from_end=True))
+        elif match.group("penultimate") or match.group("last_but_one"):
+            refs.append(ParagraphRef(2, 2, from_end=True))
+        elif match.group("last_n"):
             refs.append(ParagraphRef(_number(match.group("last_count")), None, from_end=True))
         elif match.group("last"):
             refs.append(ParagraphRef(1, None, from_end=True))
@@ -129,12 +170,12 @@ def _references(text: str) -> list[ParagraphRef]:
         elif match.group("from"):
             start = match.group("from_number") or match.group("from_ordinal")
             refs.append(ParagraphRef(_number(start), None))
-        elif match.group("ordinals"):
-            refs += [ParagraphRef(n, n) for n in map(_number, re.findall(_ORD, whole, re.IGNORECASE))]
-        elif match.group("numbers"):
-            for item in re.findall(_LIST_ITEM, whole):
-                bounds = [int(n) for n in re.findall(r"\d+", item)]
-                refs.append(ParagraphRef(min(bounds), max(bounds)))
+        else:
+            listed = re.sub(rf"^{_PARA}|\s+{_PARA}$", "", whole.strip(), flags=re.IGNORECASE)
+            items = _items(listed)
+            if items and _COUNTED_AFTER.match(text, match.end()):
+                items.pop()  # the last number counts something else
+            refs += items
     return refs
 
 
@@ -151,7 +192,7 @@ def parse_note(text: str | None) -> Note:
             pieces.append((None, part[:starts[0].start()] if starts else part))
         for index, match in enumerate(starts):
             end = starts[index + 1].start() if index + 1 < len(starts) else len(part)
-            pieces.append((match.group(0).strip(), part[match.end():end]))
+            pieces.append((match.group(0).strip().upper(), part[match.end():end]))
         for action, body in pieces:
             body = body.strip(" ,")
             clause = Clause(action, body, _references(body))

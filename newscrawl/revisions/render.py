@@ -3,6 +3,7 @@ or marked [-removed-] {+added+} where there is none) and one self-contained HTML
 from __future__ import annotations
 
 import html
+import re
 
 from newscrawl.revisions.chains import is_flash, version_of
 from newscrawl.revisions.diff import paragraphs, word_changes
@@ -10,6 +11,18 @@ from newscrawl.revisions.notes import parse_note
 
 _TERMINAL = {"-": ("\x1b[31;9m", "\x1b[0m"), "+": ("\x1b[32;1m", "\x1b[0m")}
 _PLAIN = {"-": ("[-", "-]"), "+": ("{+", "+}")}
+# Control characters in a page's text would act on the terminal (an escape sequence can
+# retitle the window or clear it): shown as their codes instead.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text as a terminal may print it: control characters as \\xNN."""
+    return _CONTROLS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:g} {noun}" + ("" if count == 1 else "s")
 
 
 def numbers_text(numbers: list[int]) -> str:
@@ -58,13 +71,21 @@ def _words(runs, marks: dict, context: int | None = None) -> str:
             if len(kept) > head + tail + 2:
                 words = " ".join([*kept[:tail], "...", *kept[len(kept) - head:]] if tail or head else ["..."])
         start, end = marks.get(op, ("", ""))
-        out.append(f"{start}{words}{end}")
+        out.append(f"{start}{shown(words)}{end}")
     return " ".join(out)
 
 
 def _header(story: dict, versions: list[dict]) -> list[str]:
     held = ", ".join(_label(r) for r in versions)
-    lines = [f"{story['story_id']}: {len(versions)} version{'s' if len(versions) != 1 else ''} held: {held}"]
+    lines = [f"{story['story_id']}: {_plural(len(versions), 'version')} held: {held}"]
+    numbers = [version_of(r) for r in versions]
+    twins = sorted({n for n in numbers if numbers.count(n) > 1})
+    for number in twins:
+        desks = ", ".join(r["article_id"][-3:] for r in versions if version_of(r) == number)
+        lines.append(f"  two or more versions numbered {number:02d} (desks {desks}): the next version is diffed "
+                     "against the one of its own desk")
+    if story.get("outside_scheme"):
+        lines.append(f"  outside the 00, 51, 52, ... scheme, not diffed: {', '.join(story['outside_scheme'])}")
     if story["gaps"]:
         lines.append(f"  missing: {', '.join(f'{v:02d}' for v in story['gaps'])} (pairs across them are not diffed)")
     lowest = version_of(versions[0])
@@ -80,16 +101,16 @@ def text(story: dict, versions: list[dict], colour: bool = False) -> str:
     """The chain as lines for a terminal."""
     marks = _TERMINAL if colour else _PLAIN
     by_id = {r["article_id"]: r for r in versions}
-    lines = _header(story, versions)
+    lines = [shown(line) for line in _header(story, versions)]
     if not story["changes"]:
         lines.append("  no consecutive versions held: nothing to diff")
     for item in story["changes"]:
         older, newer = by_id[item["from"]], by_id[item["to"]]
         old_paras, new_paras = paragraphs(older.get("body")), paragraphs(newer.get("body"))
-        when = "" if item["minutes"] is None else f", {item['minutes']:g} minutes later"
-        lines += ["", f"{_label(older)} -> {_label(newer)}: {item['from']} -> {item['to']}{when}"]
+        when = "" if item["minutes"] is None else f", {_plural(item['minutes'], 'minute')} later"
+        lines += ["", shown(f"{_label(older)} -> {_label(newer)}: {item['from']} -> {item['to']}{when}")]
         if item["note"]:
-            lines += [f"  note: {item['note']}", f"        {_note_summary(item)}"]
+            lines += [shown(f"  note: {item['note']}"), shown(f"        {_note_summary(item)}")]
         if item["headline"]:
             runs = word_changes(item["headline"]["from"], item["headline"]["to"])
             lines.append(f"  headline: {_words(runs, marks)}")
@@ -100,10 +121,11 @@ def text(story: dict, versions: list[dict], colour: bool = False) -> str:
         for number in item["added"]:
             lines.append(f"  para {number} added: {_words([('+', new_paras[number - 1])], marks)}")
         for number in item["removed"]:
-            lines.append(f"  para {number} of {_label(older)} removed: {_words([('-', old_paras[number - 1])], marks)}")
+            lines.append(f"  para {number} of {shown(_label(older))} removed: "
+                         f"{_words([('-', old_paras[number - 1])], marks)}")
         for what, label in (("photos_added", "photo added"), ("photos_removed", "photo removed"),
                             ("keywords_added", "keyword added"), ("keywords_removed", "keyword removed")):
-            lines += [f"  {label}: {value}" for value in item[what]]
+            lines += [shown(f"  {label}: {value}") for value in item[what]]
     return "\n".join(lines) + "\n"
 
 
@@ -133,7 +155,7 @@ def page(story: dict, versions: list[dict]) -> str:
     for item in story["changes"]:
         older, newer = by_id[item["from"]], by_id[item["to"]]
         old_paras, new_paras = paragraphs(older.get("body")), paragraphs(newer.get("body"))
-        when = "" if item["minutes"] is None else f", {item['minutes']:g} minutes later"
+        when = "" if item["minutes"] is None else f", {_plural(item['minutes'], 'minute')} later"
         parts.append(f'<section class="change" data-from="{item["from"]}" data-to="{item["to"]}">'
                      f"<h2>{html.escape(_label(older))} → {html.escape(_label(newer))}</h2>"
                      f'<p class="meta">{item["from"]} → {item["to"]}{when}</p>')
