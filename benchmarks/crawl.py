@@ -174,7 +174,7 @@ def measure_size(count: int, seed: int, concurrency: int, encoding: str = "ident
                  project_env, "item_scraped_count"),
                 ("discovery", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"max_pages={count // 20 + 1}",
                                "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
-            ]
+            ] if all_runs else []
             for name, command, run_env, count_stat in runs:
                 workdir = Path(scratch) / name
                 workdir.mkdir()
@@ -216,7 +216,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--scrapy-bench", action="store_true")
+    parser.add_argument("--code", metavar="DIR", help="crawl with the newscrawl package of this source tree (a git "
+                        "worktree of another commit: figures before and after a change)")
     args = parser.parse_args()
+    if args.code:
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(Path(args.code).resolve()),
+                                                                 os.environ.get("PYTHONPATH")]))
+        print(f"crawling with the code in {args.code}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
     measured = {(count, encoding): measure_size(count, args.seed, args.concurrency, encoding, args.all_runs)
                 for encoding in args.encodings for count in args.articles}

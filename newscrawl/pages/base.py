@@ -116,11 +116,14 @@ class ArticlePage:
 
     def headline_raw(self) -> str:
         """The headline with its prefix; og:title (minus the site suffix) if the layout has none."""
-        if self.HEADLINE_CSS:
-            text = normalize_line(" ".join(self.selector.css(self.HEADLINE_CSS + " ::text").getall()))
-            if text:
-                return text
+        text = normalize_line(" ".join(self.headline_texts()))
+        if text:
+            return text
         return self.meta("og:title") or str(self.content_data.get("TITLE") or "")
+
+    def headline_texts(self) -> list[str]:
+        """The text nodes of the layout's headline element(s), in order."""
+        return self.selector.css(self.HEADLINE_CSS + " ::text").getall() if self.HEADLINE_CSS else []
 
     def headline(self) -> str:
         return self._headline_parts.headline

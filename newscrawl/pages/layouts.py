@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 
+from lxml import etree
 from parsel import Selector
 
 from newscrawl.ids import article_id_from_url
@@ -34,6 +35,54 @@ def _ids_from_links(hrefs) -> list[str]:
     return ids
 
 
+# The 2023 layout's elements are found by walking the tree for their tag and checking
+# classes, as its CSS selectors say, not by those selectors: cssselect turns each class
+# test into string functions XPath evaluates on every element of the page, and a
+# page's few such lookups took as long as a third of its parse.
+_TEXTS = etree.XPath("descendant-or-self::text()")
+_OWN_TEXTS = etree.XPath("text()")
+
+
+def has_class(element, name: str) -> bool:
+    """The element's class attribute holds `name` as a word (CSS's `.name`)."""
+    return name in (element.get("class") or "").split()
+
+
+def _story_2023(root):
+    """The first `div.view-body > div.sub-content > article.story-news`, or None."""
+    for article in root.iter("article"):
+        parent = article.getparent()
+        grand = parent.getparent() if parent is not None else None
+        if (has_class(article, "story-news") and parent is not None and parent.tag == "div"
+                and has_class(parent, "sub-content") and grand is not None and grand.tag == "div"
+                and has_class(grand, "view-body")):
+            return article
+    return None
+
+
+def _headlines_2023(root) -> list:
+    """Every `header.title-article01 h1.tit`, in document order."""
+    return [h1 for h1 in root.iter("h1") if has_class(h1, "tit")
+            and any(a.tag == "header" and has_class(a, "title-article01") for a in h1.iterancestors())]
+
+
+def _keyword_links_2023(root) -> list:
+    """Every `div.keyword-zone01 .list a`, once each, in document order (a zone inside
+    another is walked within the outer one, which comes first)."""
+    links: dict = {}
+    for zone in root.iter("div"):
+        if not has_class(zone, "keyword-zone01"):
+            continue
+        for link in zone.iter("a"):
+            ancestor = link.getparent()
+            while ancestor is not None and ancestor is not zone:
+                if has_class(ancestor, "list"):
+                    links.setdefault(link, None)
+                    break
+                ancestor = ancestor.getparent()
+    return list(links)
+
+
 class Layout2023Page(ArticlePage):
     """The layout in use since 2023 (checked on every real page in the fixtures).
 
@@ -50,11 +99,18 @@ class Layout2023Page(ArticlePage):
 
     @cached_property
     def story(self) -> Selector:
-        return self.selector.css(self.STORY)[0]
+        return Selector(root=_story_2023(self.selector.root), type="html")
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
-        return bool(selector.css(cls.STORY)) and bool(selector.css(cls.HEADLINE_CSS))
+        root = selector.root
+        return _story_2023(root) is not None and bool(_headlines_2023(root))
+
+    def headline_texts(self) -> list[str]:
+        return [text for h1 in _headlines_2023(self.selector.root) for text in _TEXTS(h1)]
+
+    def keyword_texts(self) -> list[str]:
+        return [text for link in _keyword_links_2023(self.selector.root) for text in _OWN_TEXTS(link)]
 
     def story_paragraphs(self) -> list[str]:
         return [element_lines(p) for p in self.story.root.iterchildren("p")]

@@ -306,7 +306,7 @@ class YonhapSpider(ArchiveDiscovery, scrapy.Spider):
         if problems := non_utf8_paths(_crawl_paths(settings)):
             raise ValueError(problems[0])
         level = settings.get("NEWSCRAWL_WARC_GZIP_LEVEL")
-        if str(level).strip() not in {str(n) for n in GZIP_LEVELS}:
+        if level not in (None, "") and str(level).strip() not in {str(n) for n in GZIP_LEVELS}:
             raise ValueError(f"NEWSCRAWL_WARC_GZIP_LEVEL={level}: a gzip level, 0-3 (ISA-L, fast) or 4-9 (zlib, "
                              "slower, smaller files)")
         name = settings.get("DUPEFILTER_CLASS")
