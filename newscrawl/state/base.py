@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from isal import isal_zlib
+
 from newscrawl.state.locks import FileLock, run_lock_path
 from newscrawl.text.times import utc_now
 
@@ -606,7 +608,8 @@ class Store:
                 article_id = record.get("article_id")
                 if not article_id:
                     continue
-                blob = zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"))
+                # A zlib stream, by ISA-L: a ninth of zlib's time at its level 6, read by zlib all the same.
+                blob = isal_zlib.compress(json.dumps(record, ensure_ascii=False).encode("utf-8"), 2)
                 where = locations.get(article_id)
                 # A location (path, offset, length), or why the page is not archived (a str).
                 archived = (str(where[0]), where[1], where[2]) if where and not isinstance(where, str) else None
