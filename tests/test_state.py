@@ -324,6 +324,19 @@ def test_both_backends_record_versions_recover_and_export(location, tmp_path):
     result = newscrawl("export", "--latest", "--state", location, "-o", "latest.jsonl", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert len((tmp_path / "latest.jsonl").read_text().splitlines()) == 3
+    # A story's versions, and the revised stories only, as newscrawl diff and export --changes read them.
+    with StateStore(location, read_only=True) as store:
+        assert [r["article_id"] for r in store.versions_of(ORIGINAL["story_id"])] == [ORIGINAL["article_id"],
+                                                                                      LEAD["article_id"]]
+        assert [r["article_id"] for r in store.records_by_story(revised_only=True)] == [ORIGINAL["article_id"],
+                                                                                        LEAD["article_id"]]
+        assert len(list(store.records_by_story())) == 4
+    diff = newscrawl("diff", LEAD["article_id"], "--state", location, "--format", "json", cwd=tmp_path)
+    assert diff.returncode == 0, diff.stderr
+    assert [(c["from"], c["to"], c["minutes"]) for c in json.loads(diff.stdout)["changes"]] == [
+        (ORIGINAL["article_id"], LEAD["article_id"], 120.0)]
+    changes = newscrawl("export", "--changes", "--state", location, "-o", "changes.jsonl", cwd=tmp_path)
+    assert changes.returncode == 0 and "1 change between consecutive versions" in changes.stderr
 
 
 def test_claims_keep_two_live_runs_off_each_others_articles(location, tmp_path):
