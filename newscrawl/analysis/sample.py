@@ -11,6 +11,8 @@ from __future__ import annotations
 import random
 from datetime import date, datetime, timedelta, timezone
 
+from newscrawl.revisions.render import numbers_text
+
 SECTIONS = ("national", "nk", "economy", "culture", "sports", "world")
 KEYWORDS = ("N. Korea", "economy", "BTS", "K-pop", "semiconductors", "Yoon", "exports", "COVID-19", "baseball",
             "climate", "Samsung", "Japan", "China", "U.S.", "trade", "film", "elections", "defense", "tourism")
@@ -52,17 +54,10 @@ def _revise(rng: random.Random, previous: dict, pool: list[str]) -> dict:
     named = [number for number, (_, how) in enumerate(paras, start=1) if how != "kept"]
     if rng.random() < 0.2:  # a note naming other paragraphs than those that changed
         named = [min(len(paras) + 2, number + 2) for number in named]
-    spans = []
-    for number in named:
-        if spans and number == spans[-1][1] + 1:
-            spans[-1][1] = number
-        else:
-            spans.append([number, number])
-    where = ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in spans)
     if rng.random() < 0.1:
         clauses.append("UPDATES throughout")
-    elif spans:
-        clauses.append(f"ADDS more details in para{'s' if len(named) > 1 else ''} {where}")
+    elif named:
+        clauses.append(f"ADDS more details in para{'s' if len(named) > 1 else ''} {numbers_text(named)}")
     photos = previous["photos"]
     if rng.random() < 0.1:
         photos = [{"url": f"https://img.yna.co.kr/photo/{rng.randrange(10**9)}.jpg", "caption": "x (Yonhap)"}]

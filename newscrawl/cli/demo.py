@@ -15,6 +15,14 @@ DEMO_MARKER = ".newscrawl-demo"  # in a folder the demo made, and may make afres
 FEED_SUFFIXES = (".csv", ".jsonl", ".json")
 
 
+def article_pages(directories) -> tuple[list[Path], str | None]:
+    """The article pages (*.html) of the directories given (none: DEFAULT_PAGES), and
+    why there are none."""
+    directories = directories or DEFAULT_PAGES
+    pages = sorted(path for directory in directories for path in Path(directory).glob("*.html"))
+    return pages, None if pages else f"no article pages (*.html) in {', '.join(map(str, directories))}"
+
+
 def _sandbox(directory: Path) -> str | None:
     """Make `directory` the demo's, empty; why not, if it holds files the demo did not make."""
     import shutil
@@ -38,10 +46,9 @@ def command_demo(args: argparse.Namespace) -> int:
     if output.suffix.lower() not in FEED_SUFFIXES:
         return fail("demo", f"-o {args.output}: a crawl writes .csv, .jsonl or .json feeds (Parquet comes from "
                             "`newscrawl export -o stories.parquet`)", 2)
-    directories = args.pages or DEFAULT_PAGES
-    pages = sorted(path for directory in directories for path in Path(directory).glob("*.html"))
-    if not pages:
-        return fail("demo", f"no article pages (*.html) in {', '.join(map(str, directories))}", 2)
+    pages, problem = article_pages(args.pages)
+    if problem:
+        return fail("demo", problem, 2)
     sandbox = output.parent
     if problem := _sandbox(sandbox):
         return fail("demo", problem, 2)

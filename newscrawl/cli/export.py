@@ -47,45 +47,45 @@ def command_export_new(args: argparse.Namespace) -> int:
     return 0
 
 
-def command_export_changes(args: argparse.Namespace) -> int:
-    """--changes: one row per (story, from, to) version pair, from the store or feed files."""
-    from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_changes
-    from newscrawl.revisions.chains import change_rows
+def _source(args: argparse.Namespace, from_feeds, from_store):
+    """What to export: (records, how many the source holds, its name, the store to close
+    or None), from the feed files given (`from_feeds(records)` selects among theirs) or
+    from the state store (`from_store(store)`); or the exit status after saying why not."""
+    from newscrawl.feeds.export import read_feed_files
     from newscrawl.state import StateStore, StateStoreError, redacted
 
-    if args.latest or args.new is not None:
-        return fail("export", "--changes diffs every version: give neither --latest nor --new", 2)
-    if problem := output_problem(args.output, EXPORT_FORMATS):
-        return fail("export", problem, 2)
-    store = None
     if args.feeds:
         for name in args.feeds:
             if not Path(name).is_file():
                 return fail("export", f"{name}: no such feed file")
         try:
             bad_lines = []
-            records = sorted(select_records(read_feed_files(args.feeds, bad_lines.append), latest=False),
-                             key=lambda r: (r["article_id"][:15], int(r.get("revision") or 0), r["article_id"]))
+            records = from_feeds(read_feed_files(args.feeds, bad_lines.append))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             return fail("export", f"{error}; nothing written")
         for message in bad_lines:
             print(f"{PROG} export: skipped: {message}", file=sys.stderr)
-        source, available = f"{len(args.feeds)} feed file(s)", len(records)
-    else:
-        from newscrawl.settings import NEWSCRAWL_STATE
+        return records, len(records), f"{len(args.feeds)} feed file(s)", None
+    from newscrawl.settings import NEWSCRAWL_STATE
 
-        state = args.state or NEWSCRAWL_STATE
-        try:
-            store = StateStore(state, read_only=True)
-        except StateStoreError as error:
-            return fail("export", f"{error}; give feed files instead, or --state PATH")
-        records, available = store.records_by_story(revised_only=True), store.count()
-        source = f"state store {redacted(str(state))}"
-    malformed: list[str] = []
+    state = args.state or NEWSCRAWL_STATE
+    try:
+        store = StateStore(state, read_only=True)
+    except StateStoreError as error:
+        return fail("export", f"{error}; give feed files instead, or --state PATH")
+    return from_store(store), store.count(), f"state store {redacted(str(state))}", store
+
+
+def _write(args: argparse.Namespace, source, write, what) -> int:
+    """Write the source's records with `write(records) -> count` and say so (`what(count)`
+    names them); the exit status. Nothing to write: an existing output stays as it is."""
+    from newscrawl.state import StateStoreError
+
+    records, available, name, store = source
     try:
         if available == 0:
-            return fail("export", f"no articles in {source}; {args.output} not written")
-        count = write_changes(args.output, change_rows(records, malformed), not args.no_formula_guard)
+            return fail("export", f"no articles in {name}; {args.output} not written")
+        count = write(records)
     except ValueError as error:
         return fail("export", str(error), 2)
     except StateStoreError as error:
@@ -95,17 +95,35 @@ def command_export_changes(args: argparse.Namespace) -> int:
     finally:
         if store is not None:
             store.close()
-    if malformed:
-        print(f"{PROG} export: {len(malformed)} versions with malformed fields, read as empty (first: "
-              f"{malformed[0]})", file=sys.stderr)
-    print(f"{PROG} export: {count} change{'' if count == 1 else 's'} between consecutive versions, from {source} -> "
-          f"{args.output}", file=sys.stderr)
+    print(f"{PROG} export: {what(count)} from {name} -> {args.output}", file=sys.stderr)
     return 0
 
 
+def command_export_changes(args: argparse.Namespace) -> int:
+    """--changes: one row per (story, from, to) version pair, from the store or feed files."""
+    from newscrawl.feeds.export import EXPORT_FORMATS, select_records, write_changes
+    from newscrawl.revisions.chains import by_story, change_rows
+
+    if args.latest or args.new is not None:
+        return fail("export", "--changes diffs every version: give neither --latest nor --new", 2)
+    if problem := output_problem(args.output, EXPORT_FORMATS):
+        return fail("export", problem, 2)
+    source = _source(args, lambda records: by_story(select_records(records, latest=False)),
+                     lambda store: store.records_by_story(revised_only=True))
+    if isinstance(source, int):
+        return source
+    malformed: list[str] = []
+    status = _write(args, source, lambda records: write_changes(args.output, change_rows(records, malformed),
+                                                               not args.no_formula_guard),
+                    lambda count: f"{count} change{'' if count == 1 else 's'} between consecutive versions,")
+    if malformed:
+        print(f"{PROG} export: {len(malformed)} versions with malformed fields, read as empty (first: "
+              f"{malformed[0]})", file=sys.stderr)
+    return status
+
+
 def command_export(args: argparse.Namespace) -> int:
-    from newscrawl.feeds.export import EXPORT_FORMATS, read_feed_files, select_records, write_export
-    from newscrawl.state import StateStore, StateStoreError, redacted
+    from newscrawl.feeds.export import EXPORT_FORMATS, select_records, write_export
 
     if args.changes:
         return command_export_changes(args)
@@ -113,43 +131,13 @@ def command_export(args: argparse.Namespace) -> int:
         return command_export_new(args)
     if problem := output_problem(args.output, EXPORT_FORMATS):
         return fail("export", problem, 2)
-    if args.feeds:
-        for name in args.feeds:
-            if not Path(name).is_file():
-                return fail("export", f"{name}: no such feed file")
-        try:
-            bad_lines = []
-            records = select_records(read_feed_files(args.feeds, bad_lines.append), args.latest)
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            return fail("export", f"{error}; nothing written")
-        for message in bad_lines:
-            print(f"{PROG} export: skipped: {message}", file=sys.stderr)
-        source, available = f"{len(args.feeds)} feed file(s)", len(records)
-    else:
-        from newscrawl.settings import NEWSCRAWL_STATE
-
-        state = args.state or NEWSCRAWL_STATE
-        try:
-            store = StateStore(state, read_only=True)
-        except StateStoreError as error:
-            return fail("export", f"{error}; give feed files instead, or --state PATH")
-        records, available = store.records(latest=args.latest), store.count()
-        source = f"state store {redacted(str(state))}"
-    try:
-        if available == 0:
-            # Nothing to write: an existing output stays as it is.
-            return fail("export", f"no articles in {source}; {args.output} not written")
-        count = write_export(args.output, records, not args.no_formula_guard)
-    except ValueError as error:
-        return fail("export", str(error), 2)
-    except OSError as error:
-        return fail("export", f"{args.output} cannot be written: {error.strerror or error}; nothing written")
-    finally:
-        if not args.feeds:
-            store.close()
+    source = _source(args, lambda records: select_records(records, args.latest),
+                     lambda store: store.records(latest=args.latest))
+    if isinstance(source, int):
+        return source
     what = "stories (latest revision of each)" if args.latest else "article versions"
-    print(f"{PROG} export: {count} {what} from {source} -> {args.output}", file=sys.stderr)
-    return 0
+    return _write(args, source, lambda records: write_export(args.output, records, not args.no_formula_guard),
+                  lambda count: f"{count} {what}")
 
 
 def add_parser(commands) -> None:

@@ -5,19 +5,17 @@ import argparse
 import signal
 import sys
 import threading
-from pathlib import Path
 
 from newscrawl.cli.common import PROG, fail
-from newscrawl.cli.demo import DEFAULT_PAGES
+from newscrawl.cli.demo import DEFAULT_PAGES, article_pages
 
 
 def command_mirror(args: argparse.Namespace) -> int:
     from newscrawl.mirror import MirrorServer, build_site, load_articles, synthetic_articles
 
-    directories = args.pages or DEFAULT_PAGES
-    pages = sorted(path for directory in directories for path in Path(directory).glob("*.html"))
-    if not pages:
-        return fail("mirror", f"no article pages (*.html) in {', '.join(map(str, directories))}", 2)
+    pages, problem = article_pages(args.pages)
+    if problem:
+        return fail("mirror", problem, 2)
     articles = load_articles(pages)
     if args.articles:
         articles = synthetic_articles(articles, args.articles, seed=1)

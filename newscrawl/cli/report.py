@@ -61,7 +61,7 @@ def command_report(args: argparse.Namespace) -> int:
     from newscrawl.analysis.page import render
     from newscrawl.feeds.export import read_feed_files, select_records
     from newscrawl.feeds.records import replacing
-    from newscrawl.revisions.chains import change_rows
+    from newscrawl.revisions.chains import by_story, change_rows
     from newscrawl.settings import NEWSCRAWL_DATA_DIR, NEWSCRAWL_STATE
     from newscrawl.state import StateStore, StateStoreError, redacted
 
@@ -79,8 +79,7 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             records = select_records([*read_feed_files(text, bad.append), *_parquet_records(parquet)], latest=False)
             rows = frame(records)
-            by_story = sorted(records, key=lambda r: (r["article_id"][:15], int(r.get("revision") or 0), r["article_id"]))
-            changes = changes_frame(change_rows(by_story))
+            changes = changes_frame(change_rows(by_story(records)))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             return fail("report", f"{error}; no report written")
         for message in bad:

@@ -83,11 +83,16 @@ def _parquet_value(name: str, value):
         return None  # not a time (a hand-edited feed): missing in a typed column
 
 
-def _parquet_table(records: Iterable[dict]):
+def _pyarrow():
     try:
-        import pyarrow as pa
+        import pyarrow
     except ImportError:
         raise ValueError("writing .parquet needs pyarrow: pip install 'newscrawl[parquet]'") from None
+    return pyarrow
+
+
+def _parquet_table(records: Iterable[dict]):
+    pa = _pyarrow()
     text = pa.string()
     types = {name: text for name in ARTICLE_FIELDS}
     types.update(revision=pa.int64(), word_count=pa.int64(), keywords=pa.list_(text), author_emails=pa.list_(text),
@@ -98,25 +103,28 @@ def _parquet_table(records: Iterable[dict]):
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def write_export(path: str | os.PathLike, records: Iterable[dict], neutralize_formulas: bool = True) -> int:
-    """Write records to path (format by suffix) atomically; returns how many."""
+def _write_rows(path: str | os.PathLike, rows: Iterable[dict], fields, parquet_table, neutralize_formulas: bool) -> int:
+    """Write rows to path (format by suffix) atomically, Parquet through `parquet_table`
+    (rows -> a typed table); returns how many."""
     fmt = export_format(path)
     if fmt == "parquet":
-        table = _parquet_table(records)
+        table = parquet_table(rows)
         import pyarrow.parquet as pq
 
         with replacing(path, "wb") as handle:
             pq.write_table(table, handle)
         return table.num_rows
     with replacing(path) as handle:
-        return write_records(handle, records, fmt, ARTICLE_FIELDS, neutralize_formulas)
+        return write_records(handle, rows, fmt, fields, neutralize_formulas)
+
+
+def write_export(path: str | os.PathLike, records: Iterable[dict], neutralize_formulas: bool = True) -> int:
+    """Write records to path (format by suffix) atomically; returns how many."""
+    return _write_rows(path, records, ARTICLE_FIELDS, _parquet_table, neutralize_formulas)
 
 
 def _changes_table(rows: Iterable[dict]):
-    try:
-        import pyarrow as pa
-    except ImportError:
-        raise ValueError("writing .parquet needs pyarrow: pip install 'newscrawl[parquet]'") from None
+    pa = _pyarrow()
     types = dict.fromkeys(CHANGE_COLUMNS, pa.string())
     types.update({name: pa.int64() for name in ("from_version", "to_version", "added", "removed", "changed",
                                                 "words_added", "words_removed", "photos_added", "photos_removed",
@@ -131,13 +139,4 @@ def _changes_table(rows: Iterable[dict]):
 def write_changes(path: str | os.PathLike, rows: Iterable[dict], neutralize_formulas: bool = True) -> int:
     """Write change rows (newscrawl.revisions.chains.change_row) to path, format by
     suffix (.csv, .jsonl, .json, .parquet), atomically; returns how many."""
-    fmt = export_format(path)
-    if fmt == "parquet":
-        table = _changes_table(rows)
-        import pyarrow.parquet as pq
-
-        with replacing(path, "wb") as handle:
-            pq.write_table(table, handle)
-        return table.num_rows
-    with replacing(path) as handle:
-        return write_records(handle, rows, fmt, CHANGE_COLUMNS, neutralize_formulas)
+    return _write_rows(path, rows, CHANGE_COLUMNS, _changes_table, neutralize_formulas)

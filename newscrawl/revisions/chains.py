@@ -47,11 +47,6 @@ def _new_items(before: Iterable[str], after: Iterable[str]) -> list[str]:
     return [item for item in dict.fromkeys(after) if item not in known]
 
 
-def _listed(value) -> list:
-    """A list field's items: a list, or a Parquet row's array; None (or NaN) as none."""
-    return [] if value is None or isinstance(value, (float, int, str, dict)) else list(value)
-
-
 TEXT_FIELDS = ("article_id", "story_id", "headline", "headline_prefix", "editor_note", "body", "published_at",
                "section", "byline", "dateline")
 
@@ -74,9 +69,9 @@ def normalized(record: dict, malformed: list[str] | None = None) -> dict:
         value = clean.get(name)
         if value is not None and not _is_list(value) and value != "":
             bad.append(name)
-    keywords = _listed(clean.get("keywords")) if _is_list(clean.get("keywords")) else []
+    keywords = list(clean["keywords"]) if _is_list(clean.get("keywords")) else []
     clean["keywords"] = [k for k in keywords if isinstance(k, str)]
-    photos = _listed(clean.get("photos")) if _is_list(clean.get("photos")) else []
+    photos = list(clean["photos"]) if _is_list(clean.get("photos")) else []
     clean["photos"] = [{"url": p["url"], "caption": p.get("caption") if isinstance(p.get("caption"), str) else ""}
                        for p in photos if isinstance(p, dict) and isinstance(p.get("url"), str) and p["url"]]
     if len(clean["keywords"]) != len(keywords) and "keywords" not in bad:
@@ -191,6 +186,12 @@ def chain(records: Iterable[dict]) -> dict:
     if outside:
         story["outside_scheme"] = outside
     return story
+
+
+def by_story(records: Iterable[dict]) -> list[dict]:
+    """Records ordered as `chains` takes them (the store's records_by_story order): a
+    story's versions together, lowest revision first."""
+    return sorted(records, key=lambda r: (r["article_id"][:15], int(r.get("revision") or 0), r["article_id"]))
 
 
 def chains(records: Iterable[dict], malformed: list[str] | None = None) -> Iterator[tuple[list[dict], dict]]:
