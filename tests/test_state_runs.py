@@ -67,6 +67,45 @@ def test_a_run_is_alive_while_its_process_lives_paused_or_not_and_dead_at_once_w
         holder.wait()
 
 
+@pytest.mark.parametrize("session_outlives, dead", [(0.6, True), (5, False)])
+def test_a_postgres_run_whose_process_is_gone_waits_for_its_session_to_end(postgres_url, tmp_path, monkeypatch,
+                                                                           caplog, session_outlives, dead):
+    """The process is gone (its lock file free) but the server has not yet ended its
+    session (the backend reads the closed socket's EOF a moment later, and may first run
+    a COMMIT still in the socket): the run is dead once the session ends, not before,
+    and a session that does not end (the same node id on another machine) keeps it alive.
+    Made slow on purpose: a child keeps the socket open after closing its lock file."""
+    from newscrawl.state.postgres import PostgresStore
+
+    monkeypatch.setattr(PostgresStore, "DYING_SESSION_WAIT", 3.0)
+    script = textwrap.dedent(f"""
+        import os, sys, time
+        from newscrawl.state import StateStore
+        store = StateStore({postgres_url!r}, node="n", lock_dir={str(tmp_path / 'n' / 'state' / 'runs')!r})
+        run = store.begin_run()
+        store.claim_article({IDS[0]!r}, run)
+        socket = store.db.pgconn.socket
+        if os.fork() == 0:  # keeps only the session's socket: the lock file is free once the parent dies
+            os.closerange(0, socket)
+            os.closerange(socket + 1, 1 << 16)
+            time.sleep({session_outlives})
+            os._exit(0)
+        print(run, flush=True)
+        time.sleep(120)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
+    try:
+        run = int(holder.stdout.readline())
+        with open_store(postgres_url, tmp_path, "n") as other:
+            holder.kill()
+            holder.wait()
+            assert other.dead_runs() == ([run] if dead else [])
+            assert ("still holds its lock" in caplog.text) is not dead
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_dead_run_of_another_node_keeps_its_rows_in_flight_until_its_node_settles_them(postgres_url, tmp_path):
     location = postgres_url  # nodes share a server's store
     feed = tmp_path / "a" / "feed.jsonl"

@@ -10,7 +10,9 @@ come only from the URL or the environment (PGPASSWORD, ~/.pgpass).
 A run is alive while its session holds a session-level advisory lock on its run id
 (two-key form: key 1 RUN_LOCK_SPACE, key 2 the run id; the schema lock's one-key form
 never meets it). The server frees the lock the moment the session ends: a killed
-crawl's socket closes at once, and a machine that vanished is found by the server's
+crawl's socket closes at once (its backend ends a moment later, when it reads the EOF:
+a crawl of the same node, which knows the process is gone by its lock file, waits for
+that), and a machine that vanished is found by the server's
 own TCP keepalives and tcp_user_timeout, set for every session (SERVER_KEEPALIVES:
 about 25 s when idle, 15 s with data unacknowledged). On the crawl's own machine its
 lock file (newscrawl.state.locks) must be free too before its feed files are read.
@@ -97,6 +99,9 @@ class PostgresStore(Store):
     PLACEHOLDER = "%s"
     # Waits before each new attempt when the server is lost mid-run (then StateStoreError).
     RECONNECT_DELAYS = (0.5, 1, 2, 4, 8)
+    # How long a dead process's session may take to end on the server (it is milliseconds:
+    # the backend reads the closed socket's EOF), before its run is taken as alive.
+    DYING_SESSION_WAIT = 5.0
 
     def __init__(self, url: str, *, create: bool = True, read_only: bool = False, node: str | None = None,
                  lock_dir: str | os.PathLike | None = None):
@@ -192,12 +197,30 @@ class PostgresStore(Store):
     def _take_if_dead(self, run_id: int, node: str | None) -> bool:
         # A session lock is held by nobody: its crawl's session ended. On this node its
         # lock file must be free as well (the process gone, not only its connection).
-        if node == self.node and self.lock_dir is not None and not super()._take_if_dead(run_id, node):
+        here = node == self.node and self.lock_dir is not None
+        if here and not super()._take_if_dead(run_id, node):
             return False
         if run_id not in self._advisory and not self._try_advisory(run_id):
-            super()._let_go(run_id, remove=False)
-            return False
+            if not (here and self._await_session_end(run_id)):
+                super()._let_go(run_id, remove=False)
+                return False
         return True
+
+    def _await_session_end(self, run_id: int) -> bool:
+        """Take the lock of a run whose process on this node is gone (its lock file is
+        free) while its session still holds it: the kernel closed the socket, but the
+        server frees the lock only once its backend has read the EOF, and it may first
+        run a COMMIT already in the socket. So the lock, not the process, says when the
+        run can write nothing more: waited for, DYING_SESSION_WAIT at most."""
+        deadline = time.monotonic() + self.DYING_SESSION_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(0.02)
+            if self._try_advisory(run_id):
+                return True
+        logger.warning("state store %s: run %d: its process on this node is gone, but its session still holds "
+                       "its lock after %g s (the same node id on another machine?); taken as alive",
+                       self.path, run_id, self.DYING_SESSION_WAIT)
+        return False
 
     def _let_go(self, run_id: int, remove: bool = True) -> None:
         super()._let_go(run_id, remove)
