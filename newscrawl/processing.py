@@ -16,11 +16,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from parsel import Selector
 
 from newscrawl.ids import canonical_url, parse_article_id
 from newscrawl.items import Article, article_record
-from newscrawl.pages import ArticlePage, page_for
+from newscrawl.pages import ArticlePage, html_selector, page_for
 from newscrawl.schema import schema_validator
 from newscrawl.text.dateline import parse_dateline, resolve_year
 from newscrawl.text.headline import revision_from_prefix
@@ -28,7 +27,8 @@ from newscrawl.text.story import Story, parse_story
 from newscrawl.text.times import utc_now
 
 REQUIRED_FIELDS = ("article_id", "url", "headline", "published_at", "body")
-_HTML_END = re.compile(rb"</html\s*>", re.IGNORECASE)
+# Searched in the lower-cased tail: a case-blind pattern has no literal to skip ahead by.
+_HTML_END = re.compile(rb"</html\s*>")
 
 
 def article_from_page(page: ArticlePage, crawled_at: str | None = None) -> Article:
@@ -90,7 +90,7 @@ def read_page(body: bytes, declared_encoding: str, url: str, crawled_at: str | N
     if not body.strip():
         reading.skipped = "response/empty"
         return reading
-    if not _HTML_END.search(body[-4096:]):
+    if not _HTML_END.search(body[-4096:].lower()):
         reading.skipped = "response/truncated"
         return reading
     encoding = body_encoding(declared_encoding, body)
@@ -99,7 +99,7 @@ def read_page(body: bytes, declared_encoding: str, url: str, crawled_at: str | N
         reading.notes.append(f"declared {declared_encoding} but the body is UTF-8; read as UTF-8")
     # A Selector of its own, never a response's cached one (a cycle through the
     # response keeps each page's lxml tree alive until a full garbage collection).
-    page = page_for(Selector(body=body, encoding=encoding, type="html"), url)
+    page = page_for(html_selector(body, encoding), url)
     if page.layout == "meta" and not page.published_at():
         reading.skipped = "response/not_article"
         return reading

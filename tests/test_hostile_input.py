@@ -172,3 +172,22 @@ def test_a_feed_larger_than_the_scrapers_budget_does_not_stall_the_crawl(serve, 
                             "-s", "CONCURRENT_REQUESTS=2", "-s", "CLOSESPIDER_PAGECOUNT=30",
                             "-s", "NEWSCRAWL_STATE_ENABLED=False", "-O", "out.jsonl", cwd=tmp_path)
     assert "Traceback" not in log and "'finish_reason': 'closespider_pagecount'" in log
+
+
+@pytest.mark.parametrize("body, encoding", [
+    ((FIXTURES / "pages" / f"{TARGET}.html").read_bytes(), "utf-8"),
+    (b"<html><body><p>a\x00b</p>\x00</body></html>", "utf-8"),  # NULs
+    (b"<html><body><p>caf\xe9 \xff\xfe</p></body></html>", "utf-8"),  # not UTF-8
+    ("<html><body><p>서울 — “quoted”</p></body></html>".encode("cp949", "replace"), "cp949"),
+    (b"   ", "utf-8"),  # (an empty body never gets this far: response/empty)
+    (b"<p>no html element</p>", "utf-8"),
+])
+def test_pages_are_parsed_as_parsel_parses_them(body, encoding):
+    """html_selector (lxml's plain elements) reads every body as parsel's own Selector does."""
+    from parsel import Selector
+
+    from newscrawl.pages import html_selector
+
+    ours, parsels = html_selector(body, encoding), Selector(body=body, encoding=encoding, type="html")
+    assert ours.get() == parsels.get()
+    assert ours.xpath("//text()").getall() == parsels.xpath("//text()").getall()

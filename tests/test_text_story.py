@@ -1,6 +1,6 @@
 import pytest
 
-from newscrawl.text.story import parse_story, split_paragraphs
+from newscrawl.text.story import normalize_line, parse_story, split_paragraphs
 
 DATE = "SEOUL, Feb. 5 (Yonhap) -- "
 
@@ -149,3 +149,13 @@ SPLITS = [
 @pytest.mark.parametrize("text, paragraphs", SPLITS)
 def test_split_paragraphs(text, paragraphs):
     assert split_paragraphs(text) == paragraphs
+
+
+@pytest.mark.parametrize("line, normalized", [
+    ("  Seoul\u00a0\u00a0stocks  open ", "Seoul stocks open"),  # NBSP, as the site writes it
+    ("a\tb\u3000c\u2009d\u202fe", "a b c d e"),  # tab, ideographic, thin and narrow no-break spaces
+    ("a\u200bb", "a\u200bb"),  # a zero-width space is no whitespace: kept (the diff strips it)
+    ("\u00a0", ""),
+])
+def test_normalize_line_collapses_every_kind_of_space(line, normalized):
+    assert normalize_line(line) == normalized

@@ -2,7 +2,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from newscrawl.text.times import kst_iso, time_problem
+from dateutil.parser import isoparse
+
+from newscrawl.text.times import kst_iso, parse_iso, time_problem
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
 
@@ -30,3 +32,21 @@ def test_kst_iso_and_problem(value, iso, problem):
     assert kst_iso(value, NOW) == iso
     assert time_problem(value, NOW) == problem
     assert "+08:27" not in kst_iso(value, NOW)
+
+
+@pytest.mark.parametrize("value", [
+    "2023-04-19T14:00:04+09:00", "2023-04-19T05:00:04+00:00", "2023-04-19T05:00:04-00:00", "2023-04-19T14:00:04-05:30",
+    "2023-04-19T24:00:00+09:00",  # midnight at the day's end: dateutil's, not fromisoformat's
+    "2023-02-29T10:00:00+09:00", "2023-04-19T14:00:60+09:00", "2023-04-19T14:00:04+24:00", "2023-04-19T14:00:04+09:60",
+    "2023-04-19T14:00:04+23:59", "2023-04-19T14:00:04+19:00",
+    "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+09:00", "2023-04-19T14:00:04.5+09:00", "20230419T140004+0900",
+])
+def test_the_fast_parse_reads_every_time_as_dateutil_does(value):
+    def read(parse):
+        try:
+            moment = parse(value)
+        except (ValueError, OverflowError) as error:
+            return type(error)
+        return moment.replace(tzinfo=None), moment.utcoffset()
+
+    assert read(parse_iso) == read(isoparse)

@@ -13,9 +13,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable
 
-from parsel import Selector
 
-from newscrawl.pages import page_for
+from newscrawl.pages import html_selector, page_for
 from newscrawl.text.dateline import KST
 
 LISTING_PAGE_SIZE = 4
@@ -35,7 +34,7 @@ def load_articles(paths: Iterable[Path]) -> list[MirrorArticle]:
     articles = []
     for path in paths:
         data = Path(path).read_bytes()
-        page = page_for(Selector(body=data, type="html", encoding="utf-8"))
+        page = page_for(html_selector(data))
         raw = page.headline_raw()
         published = datetime.fromisoformat(page.published_at())
         articles.append(MirrorArticle(page.article_id(), raw, published, data))

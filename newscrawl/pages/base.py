@@ -7,7 +7,9 @@ import re
 from datetime import datetime
 from functools import cached_property
 
+from lxml import etree
 from parsel import Selector
+from parsel.selector import create_root_node
 
 from newscrawl.ids import article_id_from_url, parse_article_id
 from newscrawl.text.headline import split_headline
@@ -15,6 +17,15 @@ from newscrawl.text.times import as_kst, kst_iso, time_problem
 from newscrawl.text.story import normalize_line
 
 _CONTENT_DATA = re.compile(r"JSON\.stringify\((\{.*?\})\)\s*;", re.DOTALL)
+
+
+def html_selector(body: bytes, encoding: str = "utf-8") -> Selector:
+    """A page as parsel reads HTML bytes (NULs dropped, bytes the encoding cannot decode
+    replaced), into lxml's plain elements: lxml.html's element classes are looked up by
+    a call into Python for every element the page objects touch, which made walking a
+    page cost a third of parsing it. Nothing here uses lxml.html's extra methods."""
+    return Selector(root=create_root_node(text="", body=body, encoding=encoding, parser_cls=etree.HTMLParser),
+                    type="html")
 
 
 def element_lines(element, keep_blank: bool = False) -> str:
@@ -69,18 +80,30 @@ class ArticlePage:
         raise NotImplementedError
 
     # -- helpers -----------------------------------------------------------
-    @cached_property
-    def _metas(self) -> dict[str, str]:
-        """Every <meta property|name=... content=...>, first value of each key (one pass)."""
+    @staticmethod
+    def _metas_in(element) -> dict[str, str]:
+        """Every <meta property|name=... content=...> in `element`, first value of each key."""
         found: dict[str, str] = {}
-        for element in self.selector.root.iter("meta"):
-            key = element.get("property") or element.get("name")
-            if key and key not in found:
-                found[key] = (element.get("content") or "").strip()
+        if element is not None:
+            for meta in element.iter("meta"):
+                key = meta.get("property") or meta.get("name")
+                if key and key not in found:
+                    found[key] = (meta.get("content") or "").strip()
         return found
 
+    @cached_property
+    def _head_metas(self) -> dict[str, str]:
+        return self._metas_in(self.selector.root.find("head"))
+
+    @cached_property
+    def _metas(self) -> dict[str, str]:
+        return self._metas_in(self.selector.root)
+
     def meta(self, key: str) -> str:
-        return self._metas.get(key, "")
+        """The first such meta's content in the document: the head's, which comes first,
+        and only for a key the head lacks the whole page's (walked once, if ever)."""
+        head = self._head_metas
+        return head[key] if key in head else self._metas.get(key, "")
 
     @cached_property
     def content_data(self) -> dict:

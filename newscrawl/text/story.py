@@ -61,7 +61,7 @@ class Story:
 
 def normalize_line(line: str) -> str:
     """Collapse runs of whitespace (incl. NBSP) inside a line and trim it."""
-    return " ".join(line.replace("\u00a0", " ").split())
+    return " ".join(line.split())  # str.split() splits at every str.isspace() character, NBSP among them
 
 
 def split_paragraphs(text: str) -> list[str]:
@@ -172,7 +172,8 @@ def parse_story(paragraphs: list[str]) -> Story:
     # between the parts of a long story) stays in the body.
     tail: list[str] | None = None
     for index, line in enumerate(lines):
-        match = _END.search(line)
+        # The pattern scans every position of every line; the markers' text is rarer.
+        match = _END.search(line) if "(END)" in line or "(MORE)" in line else None
         if not match:
             continue
         after = lines[index + 1:]

@@ -8,6 +8,7 @@ started in the 1980s, and nothing is published more than a day ahead of now.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from dateutil.parser import isoparse
@@ -16,6 +17,21 @@ from newscrawl.text.dateline import KST
 
 EARLIEST = datetime(1980, 1, 1, tzinfo=timezone.utc)
 MAX_AHEAD = timedelta(days=1)
+# The site's own form, "2023-04-19T14:00:04+09:00": read by Python's C parser, which
+# gives the same instant as dateutil's (a tenth of a millisecond a page's times here).
+_SITE_FORM = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-](?:[01]\d|2[0-3]):[0-5]\d")  # +09:60 is no offset
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO 8601 time as dateutil's isoparse reads it (raising ValueError or
+    OverflowError as it does): the site's own form by datetime.fromisoformat, any
+    other form, or a value fromisoformat refuses ("24:00:00"), by isoparse."""
+    if _SITE_FORM.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    return isoparse(value)
 
 
 def plausible(moment: datetime, now: datetime | None = None) -> bool:
@@ -45,7 +61,7 @@ def kst_iso(value: str | None, now: datetime | None = None) -> str:
     if not value or not value.strip():
         return ""
     try:
-        parsed = isoparse(value.strip())
+        parsed = parse_iso(value.strip())
     except (ValueError, OverflowError):
         return ""
     moment = as_kst(parsed, now)
@@ -57,7 +73,7 @@ def time_problem(value: str | None, now: datetime | None = None) -> str | None:
     if not value or not value.strip():
         return None
     try:
-        parsed = isoparse(value.strip())
+        parsed = parse_iso(value.strip())
     except (ValueError, OverflowError):
         return "unparseable"
     return None if as_kst(parsed, now) else "implausible"
