@@ -93,3 +93,61 @@ def test_non_article_page_gives_no_item():
     assert extract_article((VARIANTS / "challenge.html").read_bytes()) is None
     assert extract_article(b"") is None
     assert extract_article("<html><body><p>x</p></body></html>") is None
+
+
+@pytest.mark.parametrize("markup, key, content", [
+    ('<meta property="og:title" content=" A "><meta property="og:title" content="B">', "og:title", "A"),  # the first
+    ('<meta name="og:title" content="by name">', "og:title", "by name"),
+    ('<meta property="x" name="og:title" content="no">', "og:title", ""),  # keyed by its property
+    ('<meta property="" name="og:title" content="empty property">', "og:title", "empty property"),
+    ('<meta property="og:title">', "og:title", ""),  # no content
+    ('<meta name="description" content="head">', "og:title", ""),
+])
+def test_meta_reads_the_first_meta_of_a_key(markup, key, content):
+    from newscrawl.pages import MetaPage, html_selector
+
+    page = MetaPage(html_selector(f"<html><head>{markup}</head><body></body></html>".encode()))
+    assert page.meta(key) == content
+
+
+def test_a_meta_only_in_the_body_is_read_and_the_head_comes_first():
+    from newscrawl.pages import MetaPage, html_selector
+
+    html = ('<html><head><meta property="a" content="head"></head><body><meta property="a" content="body">'
+            '<meta property="b" content="body only"></body></html>')
+    page = MetaPage(html_selector(html.encode()))
+    assert (page.meta("a"), page.meta("b")) == ("head", "body only")
+
+
+def _css_photos(figures):
+    """Photos as the layouts' CSS selectors say, through parsel (the reference)."""
+    photos = []
+    for figure in figures:
+        if src := figure.css("img::attr(src)").get():
+            caption = " ".join(" ".join(figure.css("figcaption p.txt-desc ::text").getall()).split())
+            photos.append((src.strip(), caption or " ".join((figure.css("img::attr(alt)").get() or "").split())))
+    return photos
+
+
+ALL_PAGES = [*PAGES, *sorted(VARIANTS.glob("*.html")), *sorted((FIXTURES / "revisions").glob("*.html"))]
+
+
+@pytest.mark.parametrize("page", ALL_PAGES, ids=lambda p: p.stem)
+def test_the_layouts_compiled_lookups_find_what_their_css_selectors_select(page):
+    """The page objects walk the tree and run compiled XPath instead of Selector.css():
+    on every page held, what they find is what the layout's CSS selectors select."""
+    from newscrawl.ids import article_id_from_url
+    from newscrawl.pages import html_selector, page_for
+
+    selector = html_selector(page.read_bytes())
+    found = page_for(selector)
+    if found.layout == "meta":
+        return
+    assert found.headline_texts() == selector.css(found.HEADLINE_CSS + " ::text").getall()
+    assert found.keyword_texts() == selector.css(found.KEYWORDS_CSS).getall()
+    story = selector.css(found.STORY)[0]
+    figures = story.css("figure.image-zone") if found.layout == "2023" else story.css("figure")
+    related = story.css(("div.related-group " if found.layout == "2023" else "") + "ul#moreArticleNews li a::attr(href)")
+    assert [(photo["url"].removeprefix("https:"), photo["caption"]) for photo in found.photos()] == [
+        (src.removeprefix("https:").removeprefix("http:"), caption) for src, caption in _css_photos(figures)]
+    assert found.related_ids() == list(dict.fromkeys(filter(None, map(article_id_from_url, related.getall()))))

@@ -4,12 +4,12 @@ import pytest
 
 from dateutil.parser import isoparse
 
-from newscrawl.text.times import kst_iso, parse_iso, time_problem
+from newscrawl.text.times import parse_iso, read_time
 
 NOW = datetime(2026, 11, 28, 3, 0, tzinfo=timezone.utc)
 
 TIMES = [
-    # value, kst_iso, time_problem
+    # value, in KST, why not taken
     ("2023-04-19T09:10:00+09:00", "2023-04-19T09:10:00+09:00", None),
     ("2023-04-19T00:10:00Z", "2023-04-19T09:10:00+09:00", None),
     ("2023-04-19T09:10:00", "2023-04-19T09:10:00+09:00", None),  # naive: KST
@@ -28,10 +28,8 @@ TIMES = [
 
 
 @pytest.mark.parametrize("value, iso, problem", TIMES)
-def test_kst_iso_and_problem(value, iso, problem):
-    assert kst_iso(value, NOW) == iso
-    assert time_problem(value, NOW) == problem
-    assert "+08:27" not in kst_iso(value, NOW)
+def test_read_time(value, iso, problem):
+    assert read_time(value, NOW) == (iso, problem)  # never the LMT offset +08:27:52
 
 
 @pytest.mark.parametrize("value", [

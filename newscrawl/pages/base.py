@@ -13,7 +13,7 @@ from parsel.selector import create_root_node
 
 from newscrawl.ids import article_id_from_url, parse_article_id
 from newscrawl.text.headline import split_headline
-from newscrawl.text.times import as_kst, kst_iso, time_problem
+from newscrawl.text.times import as_kst, read_time
 from newscrawl.text.story import normalize_line
 
 _CONTENT_DATA = re.compile(r"JSON\.stringify\((\{.*?\})\)\s*;", re.DOTALL)
@@ -74,6 +74,7 @@ class ArticlePage:
     def __init__(self, selector: Selector, url: str = ""):
         self.selector = selector
         self.url = url
+        self._time_cache: dict[str, tuple[str, str | None]] = {}  # key -> _meta_time(key)
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
@@ -171,8 +172,14 @@ class ArticlePage:
     def keyword_texts(self) -> list[str]:
         return self.selector.css(self.KEYWORDS_CSS).getall() if self.KEYWORDS_CSS else []
 
+    def _meta_time(self, key: str) -> tuple[str, str | None]:
+        """A meta tag's time, read once a page (newscrawl.text.times.read_time)."""
+        if key not in self._time_cache:
+            self._time_cache[key] = read_time(self.meta(key))
+        return self._time_cache[key]
+
     def published_at(self) -> str:
-        published = kst_iso(self.meta("article:published_time"))
+        published = self._meta_time("article:published_time")[0]
         if not published:
             stamp = str(self.content_data.get("DATETIME") or "")
             try:
@@ -183,12 +190,12 @@ class ArticlePage:
         return published
 
     def modified_at(self) -> str:
-        return kst_iso(self.meta("article:modified_time")) or self.published_at()
+        return self._meta_time("article:modified_time")[0] or self.published_at()
 
     def time_problems(self) -> list[str]:
         """Why the page's meta times were not taken, one entry a bad time
         ("implausible", "unparseable"); such a time counts as missing."""
-        found = (time_problem(self.meta(key)) for key in ("article:published_time", "article:modified_time"))
+        found = (self._meta_time(key)[1] for key in ("article:published_time", "article:modified_time"))
         return [problem for problem in found if problem]
 
     def story_paragraphs(self) -> list[str]:

@@ -6,22 +6,35 @@ from functools import cached_property
 
 from lxml import etree
 from parsel import Selector
+from parsel.csstranslator import HTMLTranslator
 
 from newscrawl.ids import article_id_from_url
 from newscrawl.pages.base import ArticlePage, element_lines, https_url
 from newscrawl.text.story import normalize_line
 
 
+def _xpath(css: str) -> etree.XPath:
+    """A CSS selector (::text and ::attr() included) compiled once, as parsel's own
+    translator reads it: the same nodes as Selector.css(), without building a
+    Selector for each."""
+    return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
+
+
+_IMG_SRC = _xpath("img::attr(src)")
+_IMG_ALT = _xpath("img::attr(alt)")
+_CAPTION_TEXTS = _xpath("figcaption p.txt-desc ::text")
+
+
 def _photos(figures) -> list[dict]:
     """Photos from <figure> elements: https URL and caption (alt text if none)."""
     photos = []
     for figure in figures:
-        src = figure.css("img::attr(src)").get()
+        src = next(iter(_IMG_SRC(figure)), None)
         if not src:
             continue
-        caption = normalize_line(" ".join(figure.css("figcaption p.txt-desc ::text").getall()))
+        caption = normalize_line(" ".join(_CAPTION_TEXTS(figure)))
         if not caption:
-            caption = normalize_line(figure.css("img::attr(alt)").get() or "")
+            caption = normalize_line(next(iter(_IMG_ALT(figure)), None) or "")
         photos.append({"url": https_url(src), "caption": caption})
     return photos
 
@@ -71,8 +84,8 @@ def _keyword_links_2023(root) -> list:
     another is walked within the outer one, which comes first)."""
     links: dict = {}
     for zone in root.iter("div"):
-        if not has_class(zone, "keyword-zone01"):
-            continue
+        if "keyword-zone01" not in (zone.get("class") or "") or not has_class(zone, "keyword-zone01"):
+            continue  # (the substring test first: it turns away most of a page's divs for less)
         for link in zone.iter("a"):
             ancestor = link.getparent()
             while ancestor is not None and ancestor is not zone:
@@ -81,6 +94,12 @@ def _keyword_links_2023(root) -> list:
                     break
                 ancestor = ancestor.getparent()
     return list(links)
+
+
+_FIGURES_2023 = _xpath("figure.image-zone")
+_RELATED_HREFS_2023 = _xpath("div.related-group ul#moreArticleNews li a::attr(href)")
+_FIGURES_2019 = _xpath("div.article-story figure")
+_RELATED_HREFS_2019 = _xpath("div.article-story ul#moreArticleNews li a::attr(href)")
 
 
 class Layout2023Page(ArticlePage):
@@ -116,10 +135,10 @@ class Layout2023Page(ArticlePage):
         return [element_lines(p) for p in self.story.root.iterchildren("p")]
 
     def photos(self) -> list[dict]:
-        return _photos(self.story.css("figure.image-zone"))
+        return _photos(_FIGURES_2023(self.story.root))
 
     def related_ids(self) -> list[str]:
-        return _ids_from_links(self.story.css("div.related-group ul#moreArticleNews li a::attr(href)").getall())
+        return _ids_from_links(_RELATED_HREFS_2023(self.story.root))
 
 
 class Layout2019Page(ArticlePage):
@@ -148,10 +167,10 @@ class Layout2019Page(ArticlePage):
         return paragraphs
 
     def photos(self) -> list[dict]:
-        return _photos(self.selector.css(self.STORY + " figure"))
+        return _photos(_FIGURES_2019(self.selector.root))
 
     def related_ids(self) -> list[str]:
-        return _ids_from_links(self.selector.css(self.STORY + " ul#moreArticleNews li a::attr(href)").getall())
+        return _ids_from_links(_RELATED_HREFS_2019(self.selector.root))
 
 
 class MetaPage(ArticlePage):

@@ -55,28 +55,18 @@ def as_kst(moment: datetime, now: datetime | None = None) -> datetime | None:
         return None
 
 
-def kst_iso(value: str | None, now: datetime | None = None) -> str:
-    """An ISO 8601 time in KST (+09:00); naive times are KST; "" when it is
-    missing, unparseable or implausible (see `time_problem`)."""
+def read_time(value: str | None, now: datetime | None = None) -> tuple[str, str | None]:
+    """A time value read once: (ISO 8601 in KST (+09:00), naive times being KST, or ""
+    when it is missing, unparseable or implausible; why a present value was not taken:
+    "unparseable", "implausible", or None)."""
     if not value or not value.strip():
-        return ""
+        return "", None
     try:
         parsed = parse_iso(value.strip())
     except (ValueError, OverflowError):
-        return ""
+        return "", "unparseable"
     moment = as_kst(parsed, now)
-    return moment.isoformat() if moment else ""
-
-
-def time_problem(value: str | None, now: datetime | None = None) -> str | None:
-    """Why a present time value was not taken: "unparseable", "implausible", or None."""
-    if not value or not value.strip():
-        return None
-    try:
-        parsed = parse_iso(value.strip())
-    except (ValueError, OverflowError):
-        return "unparseable"
-    return None if as_kst(parsed, now) else "implausible"
+    return (moment.isoformat(), None) if moment else ("", "implausible")
 
 
 def utc_now(seconds_ahead: float = 0) -> str:
