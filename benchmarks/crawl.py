@@ -1,6 +1,6 @@
 """Crawl CPU, throughput and memory on a large synthetic mirror.
 
-    python -P benchmarks/crawl.py [--articles 2000 10000] [--encodings identity gzip] [--all-runs]
+    python -P benchmarks/crawl.py [--articles 2000 10000] [--encodings identity gzip] [--all-runs] [--repeat N]
                                   [--seed 1] [--concurrency 16] [--scrapy-bench]
 
 For each size N and each encoding: builds a mirror of N article pages made from the
@@ -27,6 +27,9 @@ peak RSS come from wait4() and /proc. Prints pages/s, CPU ms per page, peak RSS,
 bytes a page, and each run's CPU a page against the bare spider's in the same run
 ("CPU vs bare"; issue 26: newscrawl's urls_file run at most 2.0) and its pages/s
 against the bare spider's; with --scrapy-bench, `scrapy bench` for reference.
+With --repeat N the runs go N rounds, in turn, and the figures are medians, CPU vs bare
+the median of each round's own ratio: this machine's speed drifts by half between
+minutes, and one round's ratio has been seen anywhere from 2.1 to 2.7 for the same code.
 Target for memory: peak RSS at the largest size <= 1.2x that at the smallest.
 """
 from __future__ import annotations
@@ -36,7 +39,9 @@ import http.client
 import multiprocessing
 import os
 import re
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,6 +123,15 @@ def run_measured(command: list[str], cwd: Path, env: dict) -> dict:
     return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mb": peak[0], "log": text}
 
 
+def median_of(results: list[dict]) -> dict:
+    """One run's figures over its rounds: the median of each (CPU vs bare: of the
+    rounds' own ratios, each against the bare run of the same round)."""
+    merged = dict(results[0])
+    for key in ("wall", "cpu", "rss_mb", "pages_per_s", "cpu_ms", "warc_kb", "cpu_vs_bare"):
+        merged[key] = statistics.median(result[key] for result in results)
+    return merged
+
+
 def stat(log: str, name: str) -> int:
     match = re.search(rf"'{re.escape(name)}': (\d+)", log.rsplit("Dumping Scrapy stats:", 1)[-1])
     return int(match.group(1)) if match else 0
@@ -135,7 +149,7 @@ MIRROR_GZIP_LEVEL = 6
 
 
 def measure_size(count: int, seed: int, concurrency: int, encoding: str = "identity",
-                 all_runs: bool = False) -> list[dict]:
+                 all_runs: bool = False, repeat: int = 1) -> list[dict]:
     started = time.perf_counter()
     articles = synthetic_articles(load_articles(PAGES), count, seed=seed)
     site = build_site(articles, listing_page_size=20, feed_limit=400)
@@ -175,23 +189,33 @@ def measure_size(count: int, seed: int, concurrency: int, encoding: str = "ident
                 ("discovery", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"max_pages={count // 20 + 1}",
                                "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
             ] if all_runs else []
-            for name, command, run_env, count_stat in runs:
-                workdir = Path(scratch) / name
-                workdir.mkdir()
-                result = run_measured(command + crawl_settings(concurrency), workdir, run_env)
-                pages = stat(result["log"], count_stat)
-                requests = stat(result["log"], "downloader/request_count")
-                warc = sum(path.stat().st_size for path in workdir.glob("data/warc/*.warc.gz"))
-                result.update(name=name, size=count, pages=pages, requests=requests, warc_kb=warc / 1024 / max(pages, 1),
-                              pages_per_s=pages / result["wall"], cpu_ms=result["cpu"] * 1000 / max(pages, 1))
-                results.append(result)
+            rounds = []
+            for round_number in range(repeat):  # the runs in turn, so a slow spell of the machine hits each
+                measured_round = []
+                for name, command, run_env, count_stat in runs:
+                    workdir = Path(scratch) / f"{name}-{round_number}"
+                    workdir.mkdir()
+                    result = run_measured(command + crawl_settings(concurrency), workdir, run_env)
+                    pages = stat(result["log"], count_stat)
+                    requests = stat(result["log"], "downloader/request_count")
+                    warc = sum(path.stat().st_size for path in workdir.glob("data/warc/*.warc.gz"))
+                    result.update(name=name, size=count, pages=pages, requests=requests,
+                                  warc_kb=warc / 1024 / max(pages, 1), pages_per_s=pages / result["wall"],
+                                  cpu_ms=result["cpu"] * 1000 / max(pages, 1))
+                    result["cpu_vs_bare"] = result["cpu_ms"] / measured_round[0]["cpu_ms"] if measured_round else 1.0
+                    measured_round.append(result)
+                    shutil.rmtree(workdir)  # a 10,000-page run's archive is 150 MB
+                rounds.append(measured_round)
+            results = [median_of([round_[index] for round_ in rounds]) for index in range(len(runs))]
     finally:
         server.terminate()
+    if repeat > 1:
+        ratios = ", ".join(f"{round_[2]['cpu_vs_bare']:.2f}" for round_ in rounds)
+        print(f"{repeat} rounds; medians below; urls_file CPU vs bare by round: {ratios}")
     bare, bare_cpu = results[0]["pages_per_s"], results[0]["cpu_ms"]
     print(f"{'run':<12}{'pages':>7}{'requests':>9}{'wall s':>8}{'pages/s':>9}{'CPU ms/page':>12}{'peak RSS MB':>12}"
           f"{'WARC KB/page':>13}{'CPU vs bare':>12}{'pages/s vs bare':>16}")
     for r in results:
-        r["cpu_vs_bare"] = r["cpu_ms"] / bare_cpu
         print(f"{r['name']:<12}{r['pages']:>7}{r['requests']:>9}{r['wall']:>8.1f}{r['pages_per_s']:>9.0f}"
               f"{r['cpu_ms']:>12.2f}{r['rss_mb']:>12.0f}{r['warc_kb']:>13.1f}{r['cpu_vs_bare']:>12.2f}"
               f"{r['pages_per_s'] / bare:>16.2f}")
@@ -215,6 +239,8 @@ def main() -> None:
     parser.add_argument("--all-runs", action="store_true", help="also the worker-process and discovery runs")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="every run N times, in turn; medians (the machine's speed drifts between runs)")
     parser.add_argument("--scrapy-bench", action="store_true")
     parser.add_argument("--code", metavar="DIR", help="crawl with the newscrawl package of this source tree (a git "
                         "worktree of another commit: figures before and after a change)")
@@ -224,14 +250,14 @@ def main() -> None:
                                                                  os.environ.get("PYTHONPATH")]))
         print(f"crawling with the code in {args.code}")
     print(f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
-    measured = {(count, encoding): measure_size(count, args.seed, args.concurrency, encoding, args.all_runs)
+    measured = {(count, encoding): measure_size(count, args.seed, args.concurrency, encoding, args.all_runs, args.repeat)
                 for encoding in args.encodings for count in args.articles}
     print("\nnewscrawl (urls_file: everything on) CPU a page against the bare spider's, same mirror, same run "
           "(target <= 2.0):")
     for (count, encoding), results in measured.items():
         ours = next(r for r in results if r["name"] == "urls_file")
-        print(f"  {count:>6} articles, {encoding:<8}: {ours['cpu_ms']:.2f} / {results[0]['cpu_ms']:.2f} ms = "
-              f"{ours['cpu_vs_bare']:.2f}x")
+        print(f"  {count:>6} articles, {encoding:<8}: {ours['cpu_ms']:.2f} / {results[0]['cpu_ms']:.2f} ms, "
+              f"{ours['cpu_vs_bare']:.2f}x" + (" (the median of the rounds' ratios)" if args.repeat > 1 else ""))
     small, large = min(args.articles), max(args.articles)
     for encoding in args.encodings if small != large else []:
         for index, r in enumerate(measured[small, encoding]):
