@@ -20,6 +20,10 @@ def _xpath(css: str) -> etree.XPath:
     return etree.XPath(HTMLTranslator().css_to_xpath(css), smart_strings=False)
 
 
+def _first(found: list) -> str | None:
+    return found[0] if found else None
+
+
 _IMG_SRC = _xpath("img::attr(src)")
 _IMG_ALT = _xpath("img::attr(alt)")
 _CAPTION_TEXTS = _xpath("figcaption p.txt-desc ::text")
@@ -29,12 +33,12 @@ def _photos(figures) -> list[dict]:
     """Photos from <figure> elements: https URL and caption (alt text if none)."""
     photos = []
     for figure in figures:
-        src = next(iter(_IMG_SRC(figure)), None)
+        src = _first(_IMG_SRC(figure))
         if not src:
             continue
         caption = normalize_line(" ".join(_CAPTION_TEXTS(figure)))
         if not caption:
-            caption = normalize_line(next(iter(_IMG_ALT(figure)), None) or "")
+            caption = normalize_line(_first(_IMG_ALT(figure)) or "")
         photos.append({"url": https_url(src), "caption": caption})
     return photos
 
@@ -96,12 +100,6 @@ def _keyword_links_2023(root) -> list:
     return list(links)
 
 
-_FIGURES_2023 = _xpath("figure.image-zone")
-_RELATED_HREFS_2023 = _xpath("div.related-group ul#moreArticleNews li a::attr(href)")
-_FIGURES_2019 = _xpath("div.article-story figure")
-_RELATED_HREFS_2019 = _xpath("div.article-story ul#moreArticleNews li a::attr(href)")
-
-
 class Layout2023Page(ArticlePage):
     """The layout in use since 2023 (checked on every real page in the fixtures).
 
@@ -115,6 +113,8 @@ class Layout2023Page(ArticlePage):
     # Only the article header's h1: h2.tit elements are prev/next teasers.
     HEADLINE_CSS = "header.title-article01 h1.tit"
     KEYWORDS_CSS = "div.keyword-zone01 .list a::text"
+    FIGURES = _xpath("figure.image-zone")  # in the story
+    RELATED_HREFS = _xpath("div.related-group ul#moreArticleNews li a::attr(href)")  # in the story
 
     @cached_property
     def story(self) -> Selector:
@@ -135,10 +135,10 @@ class Layout2023Page(ArticlePage):
         return [element_lines(p) for p in self.story.root.iterchildren("p")]
 
     def photos(self) -> list[dict]:
-        return _photos(_FIGURES_2023(self.story.root))
+        return _photos(self.FIGURES(self.story.root))
 
     def related_ids(self) -> list[str]:
-        return _ids_from_links(_RELATED_HREFS_2023(self.story.root))
+        return _ids_from_links(self.RELATED_HREFS(self.story.root))
 
 
 class Layout2019Page(ArticlePage):
@@ -149,6 +149,8 @@ class Layout2019Page(ArticlePage):
     STORY = "div.article-story"
     HEADLINE_CSS = "h1.tit"
     KEYWORDS_CSS = "div.keyword-zone01 .list a::text, div.keyword-zone .list a::text"
+    FIGURES = _xpath(STORY + " figure")
+    RELATED_HREFS = _xpath(STORY + " ul#moreArticleNews li a::attr(href)")
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
@@ -167,10 +169,10 @@ class Layout2019Page(ArticlePage):
         return paragraphs
 
     def photos(self) -> list[dict]:
-        return _photos(_FIGURES_2019(self.selector.root))
+        return _photos(self.FIGURES(self.selector.root))
 
     def related_ids(self) -> list[str]:
-        return _ids_from_links(_RELATED_HREFS_2019(self.selector.root))
+        return _ids_from_links(self.RELATED_HREFS(self.selector.root))
 
 
 class MetaPage(ArticlePage):
