@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from conftest import clean_env
-from newscrawl.analysis.aggregates import age_text, build, empty_stretches, frame, gaps, period_label, period_unit, window
+from newscrawl.analysis.aggregates import (age_text, build, empty_stretches, frame, gaps, period_label, period_unit,
+                                           stories_in_window, window)
 from newscrawl.analysis.sample import sample_records, sample_runs
 from newscrawl.revisions.chains import change_rows
 from newscrawl.state import StateStore
@@ -158,7 +159,7 @@ def test_report_errors_are_one_line(tmp_path):
 
 def test_page_size_does_not_grow_with_the_rows():
     small = build(frame(sample_records(1000, date(2025, 1, 1), 30)), [], NOW)
-    large = build(frame(sample_records(100_000, date(2025, 1, 1), 30)), [], NOW)
+    large = build(frame(sample_records(30_000, date(2025, 1, 1), 30)), [], NOW)
     from newscrawl.analysis.page import render
     sizes = [len(render(report, "t", "s", NOW)) for report in (small, large)]
     assert sizes[1] < sizes[0] * 1.02
@@ -334,3 +335,37 @@ def test_an_empty_period_gives_a_page_that_says_so(store_with_a_year):
     assert result.returncode == 0 and "nothing to chart" in result.stderr
     errors, blocked, metrics, charts, empty = open_in_chromium(workdir / "none.html")
     assert errors == [] and empty and charts == {} and metrics["stories"] == "0" and metrics["first_day"] == "–"
+
+
+def _version(article_id, published_at):
+    return {"article_id": article_id, "published_at": published_at}
+
+
+@pytest.mark.parametrize("since, until, kept", [
+    (None, None, ["A00", "A51", "B00", "B51", "C00"]),
+    (date(2025, 1, 2), None, ["A00", "A51", "B00", "B51", "C00"]),  # A's 51 on the 2nd (KST): A is in
+    (date(2025, 1, 3), None, ["B00", "B51", "C00"]),
+    (None, date(2025, 1, 1), ["A00", "A51", "C00"]),  # B begins on the 2nd
+    (date(2030, 1, 1), None, ["C00"]),  # a time that cannot be read keeps its story
+])
+def test_the_reports_diffs_are_of_the_stories_published_in_its_period(since, until, kept):
+    records = [_version("AEN20250101000100315", "2025-01-01T09:00:00+09:00"),
+               _version("AEN20250101000151315", "2025-01-01T15:30:00Z"),  # 00:30 KST on the 2nd
+               _version("AEN20250102000200315", "2025-01-02T08:00:00+09:00"),
+               _version("AEN20250102000251315", "2025-01-03T08:00:00+09:00"),
+               _version("AEN20250105000300315", "the fifth")]
+    names = {"AEN20250101000100315": "A00", "AEN20250101000151315": "A51", "AEN20250102000200315": "B00",
+             "AEN20250102000251315": "B51", "AEN20250105000300315": "C00"}
+    assert [names[r["article_id"]] for r in stories_in_window(records, since, until)] == kept
+
+
+def test_a_report_for_a_period_counts_the_changes_made_in_it(store_with_a_year):
+    workdir, records = store_with_a_year
+    result = newscrawl("report", "--state", workdir / "state.sqlite3", "--since", "2025-03-01", "--until",
+                       "2025-03-31", "-o", "march.html", cwd=workdir)
+    assert result.returncode == 0, result.stderr
+    html = (workdir / "march.html").read_text(encoding="utf-8")
+    march = [c for c in change_rows(sorted(records, key=lambda r: (r["story_id"], r["revision"])))
+             if "2025-03-01" <= c["published_at"][:10] <= "2025-03-31"]
+    assert len(march) > 100
+    assert re.search(rf'data-metric="changes"[^>]*>{len(march):,}<', html)

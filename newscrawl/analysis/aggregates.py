@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -114,6 +116,37 @@ def window(rows: pd.DataFrame, since: date | None, until: date | None) -> pd.Dat
     if until:
         keep &= rows["day"] <= until
     return rows[keep]
+
+
+def _published_within(value, since: date | None, until: date | None) -> bool:
+    """Whether a published_at falls from `since` to `until` (KST days); a time that
+    cannot be read counts as inside (what to make of it is the report's, not this filter's)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return True
+    day = (moment.astimezone(ZoneInfo(KST)) if moment.tzinfo else moment).date()
+    return (not since or day >= since) and (not until or day <= until)
+
+
+def stories_in_window(records: Iterable[dict], since: date | None, until: date | None) -> Iterator[dict]:
+    """From records ordered by story, those of the stories with a version published from
+    `since` to `until`: only they can have a change in the period (a change counts on its
+    newer version's day), so the report diffs no story outside it."""
+    if not since and not until:
+        yield from records
+        return
+    story, held, inside = None, [], False
+    for record in records:
+        key = str(record.get("article_id") or "")[:15]
+        if key != story:
+            if inside:
+                yield from held
+            story, held, inside = key, [], False
+        held.append(record)
+        inside = inside or _published_within(record.get("published_at"), since, until)
+    if inside:
+        yield from held
 
 
 def _present(series: pd.Series) -> pd.Series:

@@ -56,7 +56,8 @@ def _parquet_records(paths: list[str]) -> list[dict]:
 def command_report(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from newscrawl.analysis.aggregates import archive_coverage, build, changes_frame, frame, plural, window
+    from newscrawl.analysis.aggregates import (archive_coverage, build, changes_frame, frame, plural,
+                                               stories_in_window, window)
     from newscrawl.archives.coverage import from_json
     from newscrawl.analysis.page import render
     from newscrawl.feeds.export import read_feed_files, select_records
@@ -79,7 +80,7 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             records = select_records([*read_feed_files(text, bad.append), *_parquet_records(parquet)], latest=False)
             rows = frame(records)
-            changes = changes_frame(change_rows(by_story(records)))
+            changes = changes_frame(change_rows(stories_in_window(by_story(records), args.since, args.until)))
         except (OSError, UnicodeDecodeError, ValueError) as error:
             return fail("report", f"{error}; no report written")
         for message in bad:
@@ -90,7 +91,8 @@ def command_report(args: argparse.Namespace) -> int:
         try:
             with StateStore(state, read_only=True) as store:
                 rows = frame(store.records())
-                changes = changes_frame(change_rows(store.records_by_story(revised_only=True)))
+                changes = changes_frame(change_rows(stories_in_window(store.records_by_story(revised_only=True),
+                                                                      args.since, args.until)))
         except StateStoreError as error:
             return fail("report", f"{error}; give feed files instead, or --state PATH")
         source = f"state store {redacted(str(state))}"
