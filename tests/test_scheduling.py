@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -533,3 +534,42 @@ def test_jobs_shows_a_job_another_node_ran_from_the_shared_store(nodes, tmp_path
     assert shared.returncode == 0, shared.stderr
     line = shared.stdout.splitlines()[1]
     assert line.split()[:2] == ["finished", "3f2a9c"] and f" {len(REAL_IDS)} " in line and " ok " in line
+
+
+@pytest.mark.parametrize("session_outlives, taken", [(0.6, True), (6, False)])
+def test_a_scheduler_started_at_once_after_a_kill_takes_the_lock_once_the_old_session_ends(
+        postgres_url, tmp_path, session_outlives, taken):
+    """kill -9, then at once the next scheduler: the old session's lock is held until the
+    server has read the closed socket (made slow here: a child keeps the socket open). It
+    is waited for; a lock that stays held (a live scheduler) still refuses the start."""
+    from newscrawl.scheduling.lock import SchedulerLock, SchedulerRunning
+
+    script = textwrap.dedent(f"""
+        import os, time
+        from newscrawl.scheduling.lock import SchedulerLock
+        lock = SchedulerLock(["http://127.0.0.1:9"], {postgres_url!r}, {str(tmp_path)!r})
+        lock.acquire()
+        socket = lock._held.pgconn.socket
+        if os.fork() == 0:
+            os.closerange(0, socket)
+            os.closerange(socket + 1, 1 << 16)
+            time.sleep({session_outlives})
+            os._exit(0)
+        print("held", flush=True)
+        time.sleep(120)
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        holder.kill()
+        holder.wait()
+        lock = SchedulerLock(["http://127.0.0.1:9"], postgres_url, tmp_path)
+        if taken:
+            lock.acquire()
+            lock.release()
+        else:
+            with pytest.raises(SchedulerRunning, match="another newscrawl schedule runs"):
+                lock.acquire()
+    finally:
+        holder.kill()
+        holder.wait()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from pathlib import Path
 
 from newscrawl.secrets import redacted
@@ -14,6 +15,10 @@ from newscrawl.state.locks import FileLock
 
 # Key 1 of the advisory lock (key 2: the nodes' hash); runs and exports use others.
 SCHEDULER_LOCK_SPACE = 0x6E637363  # "ncsc"
+# A scheduler killed with -9 and started again at once (Restart=always) finds its old
+# session's lock held for a moment: the server frees it once the backend has read the
+# closed socket's EOF. A held lock is asked for again this long before the start is refused.
+DYING_SESSION_WAIT = 3.0
 
 
 class SchedulerRunning(Exception):
@@ -38,8 +43,12 @@ class SchedulerLock:
             from newscrawl.state.postgres import connect
 
             db = connect(self.state_url)  # StateStoreError: cannot be reached
-            taken = db.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                               (SCHEDULER_LOCK_SPACE, int(self.key[:8], 16) & 0x7FFFFFFF)).fetchone()[0]
+            deadline = time.monotonic() + DYING_SESSION_WAIT
+            while not (taken := db.execute("SELECT pg_try_advisory_lock(%s, %s)",
+                                           (SCHEDULER_LOCK_SPACE, int(self.key[:8], 16) & 0x7FFFFFFF)).fetchone()[0]):
+                if time.monotonic() >= deadline:
+                    break
+                time.sleep(0.05)
             if not taken:
                 db.close()
                 raise SchedulerRunning(f"another newscrawl schedule runs for these nodes (it holds their lock in "
