@@ -151,3 +151,21 @@ def test_the_layouts_compiled_lookups_find_what_their_css_selectors_select(page)
     assert [(photo["url"].removeprefix("https:"), photo["caption"]) for photo in found.photos()] == [
         (src.removeprefix("https:").removeprefix("http:"), caption) for src, caption in _css_photos(figures)]
     assert found.related_ids() == list(dict.fromkeys(filter(None, map(article_id_from_url, related.getall()))))
+
+
+@pytest.mark.parametrize("markup, keep_blank, text", [
+    ("<p>  One   line\u00a0of text </p>", False, "One line of text"),
+    ("<p></p>", False, ""),
+    ("<p>first\n  second</p>", False, "first\nsecond"),  # a line break in the source text
+    ("<p>a<br>b<br/><br/>c</p>", False, "a\nb\nc"),
+    ("<p>a<br>b<br/><br/>c</p>", True, "a\nb\n\nc"),
+    ("<p>x <b>bold <i>deep</i></b> tail</p>", False, "x bold deep tail"),
+    ("<p>kept<script>var no = 1;</script> after<style>p {}</style>.</p>", False, "kept after."),
+    ("<p>a<!-- a comment --> b</p>", False, "a b"),
+])
+def test_element_lines_reads_a_paragraph_as_its_lines(markup, keep_blank, text):
+    from newscrawl.pages import html_selector
+    from newscrawl.pages.base import element_lines
+
+    paragraph = html_selector(f"<html><body>{markup}</body></html>".encode()).root.find(".//p")
+    assert element_lines(paragraph, keep_blank) == text

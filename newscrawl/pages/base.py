@@ -33,6 +33,9 @@ def element_lines(element, keep_blank: bool = False) -> str:
 
     Blank lines are dropped unless keep_blank (where <br/><br/> marks paragraphs).
     Walked with a stack, not recursion: a page may nest inline tags a thousand deep."""
+    text = element.text or ""
+    if not len(element) and "\n" not in text:  # most paragraphs: one line of text, nothing to walk
+        return normalize_line(text)
     parts: list[str] = []
     # Each entry: a node to open (its text, then its children) or a tail to emit.
     stack: list[tuple[bool, object]] = [(True, element)]
