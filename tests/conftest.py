@@ -2,6 +2,8 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,6 +55,31 @@ def clean_env(**extra) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPYD_", "SCRAPY_"))}
     environment.update(extra)
     return environment
+
+
+@contextmanager
+def holding_process(setup: str, shown: str, keep_socket: str | None = None, outlives: float = 0):
+    """A Python process that runs `setup`, prints `shown` (an expression) and sleeps;
+    yields (the process, the line it printed), and kills it at the end. With
+    `keep_socket` (an expression for a descriptor), a forked child keeps only that one
+    open for `outlives` seconds: a PostgreSQL session that outlives its process (and its
+    lock files), as a killed process's backend does for a moment."""
+    lines = [textwrap.dedent(setup).strip()]
+    if keep_socket:
+        lines += [f"_socket = {keep_socket}",
+                  "if os.fork() == 0:",
+                  "    os.closerange(0, _socket)",
+                  "    os.closerange(_socket + 1, 1 << 16)",
+                  f"    time.sleep({outlives})",
+                  "    os._exit(0)"]
+    lines += [f"print({shown}, flush=True)", "time.sleep(120)"]
+    script = "import os, time\n" + "\n".join(lines)
+    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
+    try:
+        yield holder, holder.stdout.readline().strip()
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def crawl_command(base_url, *args, env=None):

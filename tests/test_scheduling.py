@@ -6,7 +6,6 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -15,7 +14,7 @@ from urllib.request import urlopen
 
 import pytest
 
-from conftest import REAL_PAGES, clean_env
+from conftest import REAL_PAGES, clean_env, holding_process
 from newscrawl.mirror import MirrorServer, build_site, load_articles
 from newscrawl.scheduling.client import ScrapydClient
 
@@ -544,23 +543,12 @@ def test_a_scheduler_started_at_once_after_a_kill_takes_the_lock_once_the_old_se
     is waited for; a lock that stays held (a live scheduler) still refuses the start."""
     from newscrawl.scheduling.lock import SchedulerLock, SchedulerRunning
 
-    script = textwrap.dedent(f"""
-        import os, time
+    with holding_process(f"""
         from newscrawl.scheduling.lock import SchedulerLock
         lock = SchedulerLock(["http://127.0.0.1:9"], {postgres_url!r}, {str(tmp_path)!r})
         lock.acquire()
-        socket = lock._held.pgconn.socket
-        if os.fork() == 0:
-            os.closerange(0, socket)
-            os.closerange(socket + 1, 1 << 16)
-            time.sleep({session_outlives})
-            os._exit(0)
-        print("held", flush=True)
-        time.sleep(120)
-    """)
-    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    """, "'held'", keep_socket="lock._held.pgconn.socket", outlives=session_outlives) as (holder, shown):
+        assert shown == "held"
         holder.kill()
         holder.wait()
         lock = SchedulerLock(["http://127.0.0.1:9"], postgres_url, tmp_path)
@@ -570,6 +558,3 @@ def test_a_scheduler_started_at_once_after_a_kill_takes_the_lock_once_the_old_se
         else:
             with pytest.raises(SchedulerRunning, match="another newscrawl schedule runs"):
                 lock.acquire()
-    finally:
-        holder.kill()
-        holder.wait()

@@ -5,11 +5,10 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 
 import pytest
 
-from conftest import clean_env
+from conftest import clean_env, holding_process
 from newscrawl.components.incremental import read_feed_file
 from newscrawl.feeds.records import read_feed, render
 from newscrawl.items import ARTICLE_FIELDS
@@ -35,36 +34,32 @@ def write_feed(path, records):
     path.write_text(render(records, "jsonl", ARTICLE_FIELDS), encoding="utf-8")
 
 
-def test_a_run_is_alive_while_its_process_lives_paused_or_not_and_dead_at_once_when_killed(location, tmp_path):
-    """Another process holds a run (and a claim); SIGSTOP leaves it alive, kill -9 makes
-    it dead at once, though its pid may still answer for a moment."""
-    script = textwrap.dedent(f"""
-        import sys, time
+def _holding_a_run(location, tmp_path, **session):
+    """Another process of node n holding a run and a claim on IDS[0]; it prints the run."""
+    return holding_process(f"""
         from newscrawl.state import StateStore
         store = StateStore({location!r}, node="n", lock_dir={str(tmp_path / 'n' / 'state' / 'runs')!r})
         run = store.begin_run()
         store.claim_article({IDS[0]!r}, run)
-        print(run, flush=True)
-        time.sleep(120)
-    """)
-    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
-    try:
-        run = int(holder.stdout.readline())
-        with open_store(location, tmp_path, "n") as other:
-            mine = other.begin_run()
-            assert other.dead_runs() == [] and not other.claim_article(IDS[0], mine)
-            holder.send_signal(signal.SIGSTOP)  # a VM pause, a cgroup freeze: alive however long
-            assert other.recover_unfinished_runs(read_feed_file) == 0
-            assert other.dead_runs() == [] and not other.claim_article(IDS[0], mine)
-            assert [r.state for r in other.runs_overview() if r.run_id == run] == ["alive"]
-            holder.kill()
-            holder.wait()
-            assert other.dead_runs() == [run]
-            other.recover_unfinished_runs(read_feed_file)
-            assert other.claim_article(IDS[0], mine)  # no lease to wait out
-    finally:
+    """, "run", **session)
+
+
+def test_a_run_is_alive_while_its_process_lives_paused_or_not_and_dead_at_once_when_killed(location, tmp_path):
+    """Another process holds a run (and a claim); SIGSTOP leaves it alive, kill -9 makes
+    it dead at once, though its pid may still answer for a moment."""
+    with _holding_a_run(location, tmp_path) as (holder, shown), open_store(location, tmp_path, "n") as other:
+        run = int(shown)
+        mine = other.begin_run()
+        assert other.dead_runs() == [] and not other.claim_article(IDS[0], mine)
+        holder.send_signal(signal.SIGSTOP)  # a VM pause, a cgroup freeze: alive however long
+        assert other.recover_unfinished_runs(read_feed_file) == 0
+        assert other.dead_runs() == [] and not other.claim_article(IDS[0], mine)
+        assert [r.state for r in other.runs_overview() if r.run_id == run] == ["alive"]
         holder.kill()
         holder.wait()
+        assert other.dead_runs() == [run]
+        other.recover_unfinished_runs(read_feed_file)
+        assert other.claim_article(IDS[0], mine)  # no lease to wait out
 
 
 @pytest.mark.parametrize("session_outlives, dead", [(0.6, True), (5, False)])
@@ -78,32 +73,13 @@ def test_a_postgres_run_whose_process_is_gone_waits_for_its_session_to_end(postg
     from newscrawl.state.postgres import PostgresStore
 
     monkeypatch.setattr(PostgresStore, "DYING_SESSION_WAIT", 3.0)
-    script = textwrap.dedent(f"""
-        import os, sys, time
-        from newscrawl.state import StateStore
-        store = StateStore({postgres_url!r}, node="n", lock_dir={str(tmp_path / 'n' / 'state' / 'runs')!r})
-        run = store.begin_run()
-        store.claim_article({IDS[0]!r}, run)
-        socket = store.db.pgconn.socket
-        if os.fork() == 0:  # keeps only the session's socket: the lock file is free once the parent dies
-            os.closerange(0, socket)
-            os.closerange(socket + 1, 1 << 16)
-            time.sleep({session_outlives})
-            os._exit(0)
-        print(run, flush=True)
-        time.sleep(120)
-    """)
-    holder = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, env=clean_env())
-    try:
-        run = int(holder.stdout.readline())
-        with open_store(postgres_url, tmp_path, "n") as other:
-            holder.kill()
-            holder.wait()
-            assert other.dead_runs() == ([run] if dead else [])
-            assert ("still holds its lock" in caplog.text) is not dead
-    finally:
+    with _holding_a_run(postgres_url, tmp_path, keep_socket="store.db.pgconn.socket",
+                        outlives=session_outlives) as (holder, shown), \
+            open_store(postgres_url, tmp_path, "n") as other:
         holder.kill()
         holder.wait()
+        assert other.dead_runs() == ([int(shown)] if dead else [])
+        assert ("still holds its lock" in caplog.text) is not dead
 
 
 def test_a_dead_run_of_another_node_keeps_its_rows_in_flight_until_its_node_settles_them(postgres_url, tmp_path):
