@@ -16,7 +16,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-
 from newscrawl.ids import canonical_url, parse_article_id
 from newscrawl.items import Article, article_record
 from newscrawl.pages import ArticlePage, html_selector, page_for

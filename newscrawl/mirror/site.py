@@ -13,7 +13,6 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Iterable
 
-
 from newscrawl.pages import html_selector, page_for
 from newscrawl.text.dateline import KST
 

@@ -16,6 +16,7 @@ from newscrawl.text.headline import split_headline
 from newscrawl.text.times import as_kst, read_time
 from newscrawl.text.story import normalize_line
 
+_META_TIMES = ("article:published_time", "article:modified_time")
 _CONTENT_DATA = re.compile(r"JSON\.stringify\((\{.*?\})\)\s*;", re.DOTALL)
 
 
@@ -77,7 +78,6 @@ class ArticlePage:
     def __init__(self, selector: Selector, url: str = ""):
         self.selector = selector
         self.url = url
-        self._time_cache: dict[str, tuple[str, str | None]] = {}  # key -> _meta_time(key)
 
     @classmethod
     def matches(cls, selector: Selector) -> bool:
@@ -175,14 +175,13 @@ class ArticlePage:
     def keyword_texts(self) -> list[str]:
         return self.selector.css(self.KEYWORDS_CSS).getall() if self.KEYWORDS_CSS else []
 
-    def _meta_time(self, key: str) -> tuple[str, str | None]:
-        """A meta tag's time, read once a page (newscrawl.text.times.read_time)."""
-        if key not in self._time_cache:
-            self._time_cache[key] = read_time(self.meta(key))
-        return self._time_cache[key]
+    @cached_property
+    def _meta_times(self) -> dict[str, tuple[str, str | None]]:
+        """The meta tags' publish and modify times, each read once (newscrawl.text.times.read_time)."""
+        return {key: read_time(self.meta(key)) for key in _META_TIMES}
 
     def published_at(self) -> str:
-        published = self._meta_time("article:published_time")[0]
+        published = self._meta_times["article:published_time"][0]
         if not published:
             stamp = str(self.content_data.get("DATETIME") or "")
             try:
@@ -193,13 +192,12 @@ class ArticlePage:
         return published
 
     def modified_at(self) -> str:
-        return self._meta_time("article:modified_time")[0] or self.published_at()
+        return self._meta_times["article:modified_time"][0] or self.published_at()
 
     def time_problems(self) -> list[str]:
         """Why the page's meta times were not taken, one entry a bad time
         ("implausible", "unparseable"); such a time counts as missing."""
-        found = (self._meta_time(key)[1] for key in ("article:published_time", "article:modified_time"))
-        return [problem for problem in found if problem]
+        return [problem for _, problem in self._meta_times.values() if problem]
 
     def story_paragraphs(self) -> list[str]:
         """The story container's paragraphs as text (<br> kept as line breaks)."""

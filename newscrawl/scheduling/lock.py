@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import time
 from pathlib import Path
 
 from newscrawl.secrets import redacted
@@ -40,16 +39,12 @@ class SchedulerLock:
 
     def acquire(self) -> None:
         if self.state_url:
-            from newscrawl.state.postgres import connect
+            from newscrawl.state.postgres import connect, waited_for
 
             db = connect(self.state_url)  # StateStoreError: cannot be reached
-            deadline = time.monotonic() + DYING_SESSION_WAIT
-            while not (taken := db.execute("SELECT pg_try_advisory_lock(%s, %s)",
-                                           (SCHEDULER_LOCK_SPACE, int(self.key[:8], 16) & 0x7FFFFFFF)).fetchone()[0]):
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(0.05)
-            if not taken:
+            key = (SCHEDULER_LOCK_SPACE, int(self.key[:8], 16) & 0x7FFFFFFF)
+            if not waited_for(lambda: db.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()[0],
+                              DYING_SESSION_WAIT):
                 db.close()
                 raise SchedulerRunning(f"another newscrawl schedule runs for these nodes (it holds their lock in "
                                        f"state store {redacted(self.state_url)}); stop it first")

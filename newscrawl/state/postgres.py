@@ -29,12 +29,24 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import Callable
 
 from newscrawl.secrets import redacted, scrub
 from newscrawl.state.base import (MIGRATIONS, SCHEMA, SCHEMA_VERSION, RunFenced, Store, StateStoreError,
                                   default_node)
 
 logger = logging.getLogger(__name__)
+
+
+def waited_for(take: Callable[[], bool], seconds: float, step: float = 0.02) -> bool:
+    """Whether `take()` succeeds, asked again every `step` seconds for `seconds` at most:
+    for a lock a dying session may still hold for a moment."""
+    deadline = time.monotonic() + seconds
+    while not take():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(step)
+    return True
 
 
 def postgres_dialect(sql: str) -> str:
@@ -212,11 +224,8 @@ class PostgresStore(Store):
         server frees the lock only once its backend has read the EOF, and it may first
         run a COMMIT already in the socket. So the lock, not the process, says when the
         run can write nothing more: waited for, DYING_SESSION_WAIT at most."""
-        deadline = time.monotonic() + self.DYING_SESSION_WAIT
-        while time.monotonic() < deadline:
-            time.sleep(0.02)
-            if self._try_advisory(run_id):
-                return True
+        if waited_for(lambda: self._try_advisory(run_id), self.DYING_SESSION_WAIT):
+            return True
         logger.warning("state store %s: run %d: its process on this node is gone, but its session still holds "
                        "its lock after %g s (the same node id on another machine?); taken as alive",
                        self.path, run_id, self.DYING_SESSION_WAIT)
