@@ -16,7 +16,7 @@ from conftest import clean_env
 from newscrawl.analysis.aggregates import (age_text, build, empty_stretches, frame, gaps, period_label, period_unit,
                                            stories_in_window, window)
 from newscrawl.analysis.sample import sample_records, sample_runs
-from newscrawl.revisions.chains import change_rows
+from newscrawl.revisions.chains import by_story, change_rows
 from newscrawl.state import StateStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -365,7 +365,6 @@ def test_a_report_for_a_period_counts_the_changes_made_in_it(store_with_a_year):
                        "2025-03-31", "-o", "march.html", cwd=workdir)
     assert result.returncode == 0, result.stderr
     html = (workdir / "march.html").read_text(encoding="utf-8")
-    march = [c for c in change_rows(sorted(records, key=lambda r: (r["story_id"], r["revision"])))
-             if "2025-03-01" <= c["published_at"][:10] <= "2025-03-31"]
+    march = [c for c in change_rows(by_story(records)) if "2025-03-01" <= c["published_at"][:10] <= "2025-03-31"]
     assert len(march) > 100
     assert re.search(rf'data-metric="changes"[^>]*>{len(march):,}<', html)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Iterable, Iterator
 from zoneinfo import ZoneInfo
 
@@ -136,17 +137,10 @@ def stories_in_window(records: Iterable[dict], since: date | None, until: date |
     if not since and not until:
         yield from records
         return
-    story, held, inside = None, [], False
-    for record in records:
-        key = str(record.get("article_id") or "")[:15]
-        if key != story:
-            if inside:
-                yield from held
-            story, held, inside = key, [], False
-        held.append(record)
-        inside = inside or _published_within(record.get("published_at"), since, until)
-    if inside:
-        yield from held
+    for _, versions in groupby(records, key=lambda record: str(record.get("article_id") or "")[:15]):
+        versions = list(versions)
+        if any(_published_within(record.get("published_at"), since, until) for record in versions):
+            yield from versions
 
 
 def _present(series: pd.Series) -> pd.Series:
