@@ -53,6 +53,9 @@ NEWSCRAWL_STATE_BUSY_SECONDS = 30
 # How long scraped items wait before their claims get this run's intent and their rows
 # go to the feeds (a batch of NEWSCRAWL_STATE_BATCH_SIZE goes at once).
 NEWSCRAWL_STATE_INTENT_SECONDS = 0.5
+
+# Scrapy's stats collector without 2.19's per-call deprecation shim: 3% of a crawl's CPU.
+STATS_CLASS = "newscrawl.components.stats.PlainStatsCollector"
 EXTENSIONS = {
     # Scrapy's feed exporter, failing loudly and telling the store which rows are whole.
     "scrapy.extensions.feedexport.FeedExporter": None,
@@ -150,9 +153,12 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 # as the downloader has room for them (YonhapSpider._room_for_more), nothing would be
 # downloaded at all. Room for a few feeds at the size limit and the pages after them.
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 3 * DOWNLOAD_MAXSIZE
-# Items are processed one response at a time anyway (an article page gives one); the
-# default of 100 makes Scrapy start 100 asyncio workers per response (benchmarks/crawl.py).
-CONCURRENT_ITEMS = 16
+# Scrapy starts this many asyncio workers for every response's output, whatever it holds:
+# an article page gives one item, a listing or feed only requests (handed on at once), and
+# no pipeline waits on anything, so one worker loses nothing. 16 workers cost 0.86 M
+# instructions a response against 0.18 M for one (callgrind), 3% of a page's CPU; the
+# default of 100 costs 4.8 M (docs/performance.md).
+CONCURRENT_ITEMS = 1
 # Scrapy checks each callback for a `return value` in a generator by parsing its source
 # with ast, and its cache misses for bound methods: 0.8 ms of CPU a page
 # (benchmarks/profile_crawl.py). The spider's callbacks return nothing.

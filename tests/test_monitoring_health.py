@@ -159,3 +159,30 @@ def test_outcome_from_log(log, expected):
     from newscrawl.monitoring.run_report import outcome_from_log
 
     assert outcome_from_log(log) == expected
+
+
+@pytest.mark.parametrize("calls, expected", [
+    ([("inc_value", ("a",)), ("inc_value", ("a", 2)), ("inc_value", ("b", 1, 10))], {"a": 3, "b": 11}),
+    ([("max_value", ("m", 3)), ("max_value", ("m", 1)), ("min_value", ("n", 3)), ("min_value", ("n", 1))],
+     {"m": 3, "n": 1}),
+    ([("set_value", ("s", "x")), ("set_value", ("s", "y")), ("inc_value", ("c",))], {"s": "y", "c": 1}),
+    ([("inc_value", ("a",)), ("clear_stats", ()), ("set_value", ("b", 0))], {"b": 0}),
+])
+def test_the_crawls_stats_collector_keeps_the_stats_scrapys_does_without_its_per_call_shim(calls, expected):
+    from scrapy.statscollectors import MemoryStatsCollector
+    from scrapy.utils.misc import load_object
+    from scrapy.utils.project import get_project_settings
+
+    from newscrawl.components.stats import PlainStatsCollector
+
+    collector = load_object(get_project_settings()["STATS_CLASS"])
+    assert collector is PlainStatsCollector
+    ours, scrapys = collector(get_crawler()), MemoryStatsCollector(get_crawler())
+    for method, arguments in calls:
+        getattr(ours, method)(*arguments)
+        getattr(scrapys, method)(*arguments)
+    assert ours.get_stats() == scrapys.get_stats() == expected
+    assert ours.get_value("missing", 7) == 7
+    # Scrapy's shim keeps a wrapper of each method it has handed out on the instance.
+    assert not [name for name in vars(ours) if name.startswith("_cached_")]
+    assert [name for name in vars(scrapys) if name.startswith("_cached_")]
