@@ -143,6 +143,29 @@ def crawl_settings(concurrency: int) -> list[str]:
             "-s", "TELNETCONSOLE_ENABLED=False"]
 
 
+def crawl_runs(urls: Path, base_url: str, count: int, all_runs: bool = False) -> list[tuple[str, list[str], dict, str]]:
+    """(name, command, environment, the stat that counts its pages) of each run over the
+    URLs in `urls` (see the module's docstring), before crawl_settings()."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
+    project_env = dict(env, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
+    crawl = [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-s", f"YONHAP_BASE_URL={base_url}"]
+    bare = [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}"]
+    runs = [
+        ("bare", bare, env, "bare/pages"),
+        ("parse only", bare + ["-a", "parse_html=1"], env, "bare/pages"),
+        ("urls_file", crawl + ["-a", f"urls_file={urls}"], project_env, "item_scraped_count"),
+        ("no archive", crawl + ["-a", f"urls_file={urls}", "-s", "NEWSCRAWL_WARC_ENABLED=False"], project_env,
+         "item_scraped_count"),
+    ]
+    return runs + ([
+        ("1 worker", crawl + ["-a", f"urls_file={urls}", "-s", "NEWSCRAWL_EXTRACT_PROCESSES=1"], project_env,
+         "item_scraped_count"),
+        ("2 workers", crawl + ["-a", f"urls_file={urls}", "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2"], project_env,
+         "item_scraped_count"),
+        ("discovery", crawl + ["-a", f"max_pages={count // 20 + 1}"], project_env, "item_scraped_count"),
+    ] if all_runs else [])
+
+
 # The level of the mirror's gzip-encoded pages: nginx's gzip_comp_level default is 1,
 # Apache's mod_deflate's 6; 6 is what compresses most like a production server.
 MIRROR_GZIP_LEVEL = 6
@@ -162,33 +185,11 @@ def measure_size(count: int, seed: int, concurrency: int, encoding: str = "ident
     try:
         rate, throughput = probe_server(base_url, paths, concurrency)
         print(f"mirror alone: {rate:,.0f} pages/s ({throughput:,.0f} MB/s) over {concurrency} connections")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSCRAWL_", "SCRAPY_"))}
-        project_env = dict(env, SCRAPY_SETTINGS_MODULE="newscrawl.settings")
         results = []
         with tempfile.TemporaryDirectory() as scratch:
             urls = Path(scratch) / "urls.txt"
             urls.write_text("".join(f"{base_url}{path}\n" for path in paths))
-            runs = [
-                ("bare", [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}"],
-                 env, "bare/pages"),
-                ("parse only", [sys.executable, "-m", "scrapy", "runspider", str(BARE_SPIDER), "-a", f"urls_file={urls}",
-                                "-a", "parse_html=1"], env, "bare/pages"),
-                ("urls_file", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
-                               "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
-                ("no archive", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
-                                "-s", f"YONHAP_BASE_URL={base_url}", "-s", "NEWSCRAWL_WARC_ENABLED=False"],
-                 project_env, "item_scraped_count"),
-            ]
-            runs += [
-                ("1 worker", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
-                              "-s", f"YONHAP_BASE_URL={base_url}", "-s", "NEWSCRAWL_EXTRACT_PROCESSES=1"],
-                 project_env, "item_scraped_count"),
-                ("2 workers", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"urls_file={urls}",
-                               "-s", f"YONHAP_BASE_URL={base_url}", "-s", "NEWSCRAWL_EXTRACT_PROCESSES=2"],
-                 project_env, "item_scraped_count"),
-                ("discovery", [sys.executable, "-m", "scrapy", "crawl", "yonhap", "-a", f"max_pages={count // 20 + 1}",
-                               "-s", f"YONHAP_BASE_URL={base_url}"], project_env, "item_scraped_count"),
-            ] if all_runs else []
+            runs = crawl_runs(urls, base_url, count, all_runs)
             rounds = []
             for round_number in range(repeat):  # the runs in turn, so a slow spell of the machine hits each
                 measured_round = []
